@@ -1,0 +1,84 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import dotenv from 'dotenv'
+import envSchema from 'env-schema'
+import { Type, type Static } from 'typebox'
+
+const ConfigSchema = Type.Object({
+  HOST: Type.String({ default: '127.0.0.1' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+    { default: 'info' }
+  ),
+  ENV: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', default: 'dev' }),
+  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
+  S3_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
+  S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  S3_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  S3_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  S3_BUCKET_NAME: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', default: 'renders' }),
+  S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
+  S3_PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  EMBEDDED_S3_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4568 }),
+  MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
+  RENDER_ACL: Type.Union([Type.Literal('public-read'), Type.Literal('private')], { default: 'public-read' }),
+  UPLOAD_URL_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 900 }),
+  CORS_ORIGINS: Type.String({ default: '*' }),
+  CLEANUP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
+  ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 })
+})
+
+export type AppConfig = Static<typeof ConfigSchema> & {
+  /** True when no S3_ENDPOINT_URL is set and the service runs its own S3 server. */
+  embeddedStorage: boolean
+}
+
+export interface LoadConfigOptions {
+  /** Values that take precedence over the environment (tests, CLIs). */
+  overrides?: Record<string, unknown>
+  /** Read process.env and ./.env; tests turn this off to stay hermetic. */
+  fromEnvironment?: boolean
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+export function loadConfig ({ overrides = {}, fromEnvironment = true }: LoadConfigOptions = {}): AppConfig {
+  let raw: Static<typeof ConfigSchema>
+  try {
+    raw = envSchema<Static<typeof ConfigSchema>>({
+      schema: ConfigSchema,
+      env: false,
+      data: dropEmpty({ ...(fromEnvironment ? { ...readDotenvFile(), ...process.env } : {}), ...overrides })
+    })
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+  }
+  const embeddedStorage = raw.S3_ENDPOINT_URL === undefined
+  if (!embeddedStorage) {
+    for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+      if (raw[name] === undefined) throw new ConfigError(`Invalid configuration: ${name} is required when S3_ENDPOINT_URL is set`)
+    }
+  }
+  return {
+    ...raw,
+    DATA_DIR: path.resolve(raw.DATA_DIR),
+    S3_FORCE_PATH_STYLE: embeddedStorage || raw.S3_FORCE_PATH_STYLE,
+    embeddedStorage
+  }
+}
+
+/** A variable set to an empty string in .env means "unset", as it does in the seed's .env files. */
+function dropEmpty (values: Record<string, unknown>) {
+  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined && value !== ''))
+}
+
+function readDotenvFile (): Record<string, string> {
+  const file = path.resolve('.env')
+  return fs.existsSync(file) ? dotenv.parse(fs.readFileSync(file)) : {}
+}

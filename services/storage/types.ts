@@ -1,0 +1,53 @@
+import type { Readable } from 'node:stream'
+
+export interface StoredObject {
+  key: string
+  size: number
+  lastModified: Date
+}
+
+export interface ObjectHead {
+  size: number
+  contentType: string | undefined
+}
+
+export interface PresignedRequest {
+  method: 'PUT' | 'GET'
+  url: string
+  /** Headers the client must send exactly as given (they are signed). */
+  headers: Record<string, string>
+  expiresAt: Date
+}
+
+export interface DeleteOutcome {
+  deleted: string[]
+  failed: Array<{ key: string, code: string, message: string }>
+}
+
+/**
+ * The one storage interface. A single S3 implementation serves AWS, DigitalOcean Spaces,
+ * MinIO, R2 and the embedded server alike.
+ */
+export interface ObjectStorage {
+  readonly bucket: string
+  /** Streams the body to storage (multipart for large bodies); returns the stored size. */
+  putObject (key: string, body: Readable | Buffer, options: { contentType: string }): Promise<{ size: number }>
+  /** Null when the object does not exist. */
+  headObject (key: string): Promise<ObjectHead | null>
+  /** Bytes [start, end] inclusive (fewer at the end of the object). */
+  getRange (key: string, start: number, end: number): Promise<Buffer>
+  /** Batched DeleteObjects, at most 1000 keys per call; per-key errors are reported, never thrown. */
+  deleteObjects (keys: string[]): Promise<DeleteOutcome>
+  /** One page (at most 1000 keys) in key order, starting after `startAfter`. */
+  listObjects (prefix: string, startAfter?: string): Promise<{ objects: StoredObject[], isTruncated: boolean }>
+  presignPut (key: string, options: { contentType: string, contentLength: number, expiresInSeconds: number }): Promise<PresignedRequest>
+  presignGet (key: string, expiresInSeconds: number): Promise<PresignedRequest>
+  /** The URL clients play from: CDN / public base + key. */
+  publicUrl (key: string): string
+  /** The key under our public base, or null when the url is not ours. */
+  keyFromUrl (url: string): string | null
+  /** HeadBucket; throws when the bucket is unreachable. */
+  ping (): Promise<void>
+  putCors (origins: string[]): Promise<void>
+  close (): Promise<void>
+}
