@@ -1,0 +1,27 @@
+import path from 'node:path'
+import fastifyAutoload from '@fastify/autoload'
+import type { FastifyInstance } from 'fastify'
+import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
+import { handleError, handleNotFound } from './services/http/error-handler.js'
+
+export type AppOptions = ConfigPluginOptions
+
+/** The root plugin: configuration, external plugins, our plugins, then the autoloaded routes. */
+export default async function renderServiceApp (fastify: FastifyInstance, opts: AppOptions) {
+  await fastify.register(configPlugin, opts)
+
+  await fastify.register(fastifyAutoload, {
+    dir: path.join(import.meta.dirname, 'plugins/external')
+  })
+  await fastify.register(fastifyAutoload, {
+    dir: path.join(import.meta.dirname, 'plugins/app')
+  })
+  await fastify.register(fastifyAutoload, {
+    dir: path.join(import.meta.dirname, 'routes'),
+    autoHooks: true,
+    cascadeHooks: true
+  })
+
+  fastify.setErrorHandler(handleError)
+  fastify.setNotFoundHandler(handleNotFound)
+}

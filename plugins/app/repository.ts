@@ -1,0 +1,31 @@
+import path from 'node:path'
+import fs from 'node:fs'
+import fp from 'fastify-plugin'
+import fastifyMongodb from '@fastify/mongodb'
+import { openSqliteRepository } from '../../services/repository/sqlite-repository.js'
+import { createMongoRepository, ensureMongoIndexes } from '../../services/repository/mongo-repository.js'
+import type { Repository } from '../../services/repository/types.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    repository: Repository
+  }
+}
+
+/** MongoDB when MONGODB_URL is set (production); otherwise an embedded SQLite file under DATA_DIR. */
+export default fp(async function repositoryPlugin (fastify) {
+  const { MONGODB_URL, DATA_DIR } = fastify.config
+  let repository: Repository
+  if (MONGODB_URL !== undefined) {
+    await fastify.register(fastifyMongodb, { url: MONGODB_URL, forceClose: true })
+    const db = fastify.mongo.db
+    if (db === undefined) throw new Error('MONGODB_URL must name a database, e.g. mongodb://host:27017/renders')
+    await ensureMongoIndexes(db)
+    repository = createMongoRepository(db)
+  } else {
+    fs.mkdirSync(DATA_DIR, { recursive: true })
+    repository = openSqliteRepository(path.join(DATA_DIR, 'render-service.sqlite'))
+    fastify.addHook('onClose', async () => repository.close())
+  }
+  fastify.decorate('repository', repository)
+}, { name: 'repository', dependencies: ['config'] })

@@ -1,0 +1,22 @@
+import fp from 'fastify-plugin'
+import fastifySwagger from '@fastify/swagger'
+import fastifySwaggerUi from '@fastify/swagger-ui'
+
+export default fp(async function swaggerPlugin (fastify) {
+  await fastify.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'Render service',
+        description: 'Threads, messages and MP3 renders on S3-compatible storage',
+        version: '0.1.0'
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN (or ADMIN_TOKEN for /api/v1/admin)' }
+        }
+      },
+      security: [{ bearer: [] }]
+    }
+  })
+  await fastify.register(fastifySwaggerUi, { routePrefix: '/docs' })
+}, { name: 'swagger' })

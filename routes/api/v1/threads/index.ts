@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
+import { MessagePageSchema } from '../../../../schemas/messages.js'
+import { CreateThreadSchema, PageQuerySchema, ThreadPageSchema, ThreadSchema } from '../../../../schemas/threads.js'
+import { notFound } from '../../../../services/errors.js'
+import { pageFromQuery, withNextCursor } from '../../../../services/http/cursor.js'
+
+const ThreadDeletedSchema = Type.Object({
+  status: Type.Literal('deleted'),
+  id: Type.String(),
+  messages_deleted: Type.Integer(),
+  renders_deleted: Type.Integer()
+})
+
+const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { repository, renderView, deletionQueue, keysOfMessage } = fastify
+
+  fastify.post('/', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'Create a thread',
+      body: CreateThreadSchema,
+      response: { 201: ThreadSchema, ...errorResponses(400, 401, 503) }
+    }
+  }, async (request, reply) => {
+    const thread = {
+      id: randomUUID(),
+      title: request.body.title ?? null,
+      users: request.body.users ?? [],
+      messages: [],
+      created_at: new Date().toISOString()
+    }
+    await repository.insertThread(thread)
+    return reply.code(201).send(thread)
+  })
+
+  fastify.get('/', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'List threads, newest first',
+      querystring: PageQuerySchema,
+      response: { 200: ThreadPageSchema, ...errorResponses(400, 401, 503) }
+    }
+  }, async (request) => {
+    const page = pageFromQuery(request.query)
+    const threads = await repository.listThreads({ ...page, limit: page.limit + 1 })
+    const { page: items, next_cursor } = withNextCursor(threads, page.limit)
+    return { threads: items, next_cursor }
+  })
+
+  fastify.get('/:id', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'Get a thread',
+      params: IdParamsSchema,
+      querystring: TokenQuerySchema,
+      response: { 200: ThreadSchema, ...errorResponses(400, 401, 404, 503) }
+    }
+  }, async (request) => {
+    const thread = await repository.findThread(request.params.id)
+    if (thread === null) throw notFound('Thread')
+    return thread
+  })
+
+  fastify.get('/:id/messages', {
+    schema: {
+      tags: ['Messages'],
+      summary: 'List a thread\'s messages, newest first',
+      params: IdParamsSchema,
+      querystring: PageQuerySchema,
+      response: { 200: MessagePageSchema, ...errorResponses(400, 401, 404, 503) }
+    }
+  }, async (request) => {
+    if (await repository.findThread(request.params.id) === null) throw notFound('Thread')
+    const page = pageFromQuery(request.query)
+    const messages = await repository.listMessages(request.params.id, { ...page, limit: page.limit + 1 })
+    const { page: items, next_cursor } = withNextCursor(messages, page.limit)
+    return { messages: await Promise.all(items.map(renderView.message)), next_cursor }
+  })
+
+  fastify.delete('/:id', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'Delete a thread, its messages and their render objects',
+      params: IdParamsSchema,
+      querystring: TokenQuerySchema,
+      response: { 200: ThreadDeletedSchema, ...errorResponses(400, 401, 404, 503) }
+    }
+  }, async (request) => {
+    const deleted = await repository.deleteThread(request.params.id, keysOfMessage, new Date().toISOString())
+    if (deleted === null) throw notFound('Thread')
+    const keys = deleted.messages.flatMap(keysOfMessage)
+    await deletionQueue.deleteQueued(keys).catch((err: unknown) => {
+      request.log.warn({ err }, 'render objects stay queued for deletion')
+    })
+    return {
+      status: 'deleted' as const,
+      id: deleted.thread.id,
+      messages_deleted: deleted.messages.length,
+      renders_deleted: deleted.messages.reduce((count, message) => count + message.renders.length, 0)
+    }
+  })
+}
+
+export default threadRoutes

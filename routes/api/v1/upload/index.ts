@@ -1,0 +1,33 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses } from '../../../../schemas/common.js'
+import { RenderSchema } from '../../../../schemas/renders.js'
+import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
+
+const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { repository, storage, renderView, config } = fastify
+
+  fastify.post('/audio', {
+    config: { tokenInForm: true },
+    schema: {
+      tags: ['Uploads'],
+      summary: 'Upload an MP3 through the service (the seed\'s multipart upload)',
+      description: 'multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), ' +
+        '`format` (mp3), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. ' +
+        'The file is streamed to storage and must be MP3 by its bytes; duration and bitrate are read from it when not sent.',
+      consumes: ['multipart/form-data'],
+      response: { 200: RenderSchema, ...errorResponses(400, 401, 413, 415, 503) }
+    }
+  }, async (request) => {
+    const record = await receiveProxiedUpload(request, {
+      repository,
+      storage,
+      env: config.ENV,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      verifyFormToken: fastify.verifyFormToken,
+      log: request.log
+    })
+    return renderView.fromRecord(record)
+  })
+}
+
+export default uploadRoutes

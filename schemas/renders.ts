@@ -1,0 +1,31 @@
+import { Type, type Static } from 'typebox'
+import { DateTimeSchema, IdSchema } from './common.js'
+
+export const RENDER_FORMATS = ['mp3'] as const
+
+export const RenderFormatSchema = Type.Union(RENDER_FORMATS.map((format) => Type.Literal(format)), { default: 'mp3' })
+
+/** The seed's Render JSON. */
+export const RenderSchema = Type.Object({
+  id: IdSchema,
+  url: Type.String({ description: 'Playable URL: public/CDN URL, or a short-lived signed GET when renders are private' }),
+  format: Type.String(),
+  bitrate: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  duration: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  size_bytes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  created_at: DateTimeSchema
+})
+
+/** A render as a client sends it back to attach it (the seed's Flutter client sends the whole Render). */
+export const RenderInputSchema = Type.Object({
+  id: IdSchema,
+  url: Type.String({ minLength: 1, maxLength: 2048 }),
+  format: Type.Optional(Type.String()),
+  bitrate: Type.Optional(Type.Union([Type.Integer({ minimum: 1, maximum: 10000 }), Type.Null()])),
+  duration: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.Null()])),
+  size_bytes: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+  created_at: Type.Optional(Type.String())
+})
+
+export type Render = Static<typeof RenderSchema>
+export type RenderInput = Static<typeof RenderInputSchema>

@@ -1,0 +1,26 @@
+import { Type } from 'typebox'
+import { CursorSchema, DateTimeSchema, IdSchema, LimitSchema, TokenSchema } from './common.js'
+
+export const ThreadSchema = Type.Object({
+  id: IdSchema,
+  title: Type.Union([Type.String(), Type.Null()]),
+  users: Type.Array(Type.String()),
+  messages: Type.Array(IdSchema, { description: 'Message ids, oldest first' }),
+  created_at: DateTimeSchema
+})
+
+export const CreateThreadSchema = Type.Object({
+  title: Type.Optional(Type.String({ maxLength: 200 })),
+  users: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }))
+})
+
+export const PageQuerySchema = Type.Object({
+  limit: LimitSchema,
+  cursor: Type.Optional(CursorSchema),
+  token: Type.Optional(TokenSchema)
+})
+
+export const ThreadPageSchema = Type.Object({
+  threads: Type.Array(ThreadSchema),
+  next_cursor: Type.Union([Type.String(), Type.Null()])
+})
