@@ -4,6 +4,7 @@ import { createRenderAttacher, type RenderAttacher } from '../../services/render
 import { keysOfMessage } from '../../services/renders/render-keys.js'
 import { createRenderView, type RenderView } from '../../services/renders/render-view.js'
 import type { KeysOfMessage } from '../../services/repository/types.js'
+import { createDirectUploads, type DirectUploads } from '../../services/uploads/direct-upload.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -11,14 +12,18 @@ declare module 'fastify' {
     attachRender: RenderAttacher
     renderView: RenderView
     keysOfMessage: KeysOfMessage
+    directUploads: DirectUploads
   }
 }
 
 /** The render domain services, built once from the storage and database decorators. */
 export default fp(async function renderServicesPlugin (fastify) {
   const { repository, storage, config, log } = fastify
-  fastify.decorate('deletionQueue', createDeletionQueue({ repository, storage, log }))
-  fastify.decorate('attachRender', createRenderAttacher({ repository, storage, config }))
+  const deletionQueue = createDeletionQueue({ repository, storage, log })
+  const attachRender = createRenderAttacher({ repository, storage, config })
+  fastify.decorate('deletionQueue', deletionQueue)
+  fastify.decorate('attachRender', attachRender)
+  fastify.decorate('directUploads', createDirectUploads({ repository, storage, deletionQueue, attachRender, config }))
   fastify.decorate('renderView', createRenderView(storage, config))
   fastify.decorate('keysOfMessage', keysOfMessage(storage, config.ENV))
 }, { name: 'render-services', dependencies: ['config', 'storage', 'repository'] })

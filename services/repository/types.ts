@@ -116,6 +116,8 @@ export interface Repository {
   discardRenderRecord (id: string, now: string): Promise<RenderRecord | null>
   /** Pending records whose `expires_at` is before `before`: enqueue their keys, remove them. */
   expirePendingUploads (before: string, limit: number): Promise<RenderRecord[]>
+  /** How many pending records `expirePendingUploads(before)` would take (dry runs). */
+  countExpiredPendingUploads (before: string): Promise<number>
 
   /** Idempotent: a key already queued keeps its schedule. */
   enqueueDeletions (keys: string[], now: string): Promise<void>

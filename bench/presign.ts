@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import autocannon from 'autocannon'
+
+/**
+ * Starts the service (embedded mode) and a hello-world Fastify server as child processes, loads
+ * each with autocannon from this process, and prints upload-URL requests/s ÷ hello-world requests/s
+ * and the upload-URL endpoint's p99 latency, measured in the same run.
+ */
+const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
+const CONNECTIONS = 16
+const TOKEN = 'bench-token-0123456789abcdef'
+const root = path.resolve(import.meta.dirname, '..')
+
+function start (script: string, env: Record<string, string>): Promise<{ child: ChildProcess, url: string }> {
+  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [script], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  return new Promise((resolve, reject) => {
+    let output = ''
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)
+      if (match !== null) resolve({ child, url: match[1] })
+    })
+    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)))
+  })
+}
+
+async function load (options: autocannon.Options) {
+  await autocannon({ ...options, duration: 2 }) // warm-up
+  return autocannon({ ...options, duration: DURATION_SECONDS })
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-bench-'))
+const children: ChildProcess[] = []
+try {
+  const service = await start('server.ts', {
+    DATA_DIR: dataDir, PORT: '0', EMBEDDED_S3_PORT: '0', API_TOKEN: TOKEN, CLEANUP_INTERVAL_SECONDS: '0'
+  })
+  children.push(service.child)
+  const hello = await start('bench/hello-server.ts', { PORT: '0' })
+  children.push(hello.child)
+
+  const helloResult = await load({ url: `${hello.url}/hello`, connections: CONNECTIONS })
+  const uploadResult = await load({
+    url: `${service.url}/api/v1/uploads`,
+    connections: CONNECTIONS,
+    method: 'POST',
+    headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ format: 'mp3', size_bytes: 2_500_000, content_type: 'audio/mpeg' })
+  })
+  const failed = uploadResult.non2xx + uploadResult.errors
+  console.log(`hello-world:      ${helloResult.requests.average.toFixed(0)} req/s (p99 ${helloResult.latency.p99} ms)`)
+  console.log(`POST /api/v1/uploads: ${uploadResult.requests.average.toFixed(0)} req/s (p99 ${uploadResult.latency.p99} ms, ${failed} failed)`)
+  console.log(`ratio upload-URL / hello-world: ${(uploadResult.requests.average / helloResult.requests.average).toFixed(2)} (target ≥ 0.5)`)
+  console.log(`upload-URL p99 latency: ${uploadResult.latency.p99} ms`)
+  if (failed > 0) process.exitCode = 1
+} finally {
+  for (const child of children) child.kill('SIGTERM')
+  fs.rmSync(dataDir, { recursive: true, force: true })
+}

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
+import { RenderSchema } from '../../../../schemas/renders.js'
+import { conflict, notFound } from '../../../../services/errors.js'
+
+const renderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
+  const { repository, renderView } = fastify
+
+  fastify.get('/:id', {
+    schema: {
+      tags: ['Renders'],
+      summary: 'Get a render with a playable URL',
+      description: 'The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private.',
+      params: IdParamsSchema,
+      querystring: TokenQuerySchema,
+      response: { 200: RenderSchema, ...errorResponses(400, 401, 404, 409, 503) }
+    }
+  }, async (request) => {
+    const record = await repository.findRenderRecord(request.params.id)
+    if (record === null) throw notFound('Render')
+    if (record.status !== 'ready') throw conflict('This render\'s upload has not been completed yet')
+    return renderView.fromRecord(record)
+  })
+}
+
+export default renderRoutes

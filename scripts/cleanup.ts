@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util'
+import cliProgress from 'cli-progress'
+import { parseDuration } from '../services/lifecycle/duration.js'
+import { openServiceContext } from './service-context.js'
+
+const USAGE = 'Usage: npm run cleanup -- [--dry-run] [--older-than 24h]'
+
+async function main () {
+  const { values } = parseArgs({
+    options: {
+      'dry-run': { type: 'boolean', default: false },
+      'older-than': { type: 'string' },
+      help: { type: 'boolean', default: false }
+    }
+  })
+  if (values.help) return console.log(USAGE)
+  const olderThanMs = values['older-than'] !== undefined ? parseDuration(values['older-than']) : undefined
+  if (olderThanMs === null) throw new Error(`--older-than must look like 30m, 24h or 7d\n${USAGE}`)
+
+  const app = await openServiceContext()
+  const bar = process.stdout.isTTY
+    ? new cliProgress.SingleBar({ format: 'Scanning renders | {value} objects', hideCursor: true }, cliProgress.Presets.shades_classic)
+    : undefined
+  bar?.start(0, 0)
+  try {
+    const summary = await app.sweep({
+      ...app.defaultSweepOptions,
+      ...(olderThanMs !== undefined ? { orphanGraceMs: olderThanMs } : {}),
+      dryRun: values['dry-run'],
+      onProgress: ({ scanned }) => { bar?.setTotal(scanned); bar?.update(scanned) }
+    })
+    bar?.stop()
+    if (summary.status === 'lease_held') {
+      console.error('Another cleanup holds the lease (a server or another CLI is sweeping); try again later.')
+      process.exitCode = 3
+      return
+    }
+    const { missing_objects: missing, ...counts } = summary
+    console.table(counts)
+    if (missing.length > 0) console.log(`Renders whose object is missing:\n  ${missing.join('\n  ')}`)
+  } finally {
+    bar?.stop()
+    await app.close()
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err)
+  process.exitCode = 1
+})

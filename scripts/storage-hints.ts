@@ -1,0 +1,30 @@
+/** The seed's troubleshooting section, keyed by the provider's error code. */
+const HINTS: Record<string, string[]> = {
+  SignatureDoesNotMatch: [
+    'S3_ACCESS_KEY / S3_SECRET_KEY do not match (check for stray spaces or an old key)',
+    'S3_REGION must be us-east-1 for DigitalOcean Spaces (not the datacenter code such as fra1)',
+    'S3_ENDPOINT_URL must not include the bucket name (https://fra1.digitaloceanspaces.com)'
+  ],
+  InvalidAccessKeyId: ['S3_ACCESS_KEY is unknown to this provider (wrong key, or a key of another provider/region)'],
+  AccessDenied: ['the key has no permission on this bucket, or the bucket policy forbids this operation'],
+  NoSuchBucket: ['S3_BUCKET_NAME does not exist at this endpoint (Spaces buckets belong to one region: check the endpoint)'],
+  AuthorizationHeaderMalformed: ['S3_REGION does not match what the endpoint expects (use us-east-1 for Spaces)'],
+  PermanentRedirect: ['the bucket lives in another region: use that region\\'s endpoint'],
+  ECONNREFUSED: ['nothing listens at S3_ENDPOINT_URL (is MinIO / the embedded server running?)'],
+  ENOTFOUND: ['the host in S3_ENDPOINT_URL does not resolve: check for typos, and that it does not start with the bucket name'],
+  TimeoutError: ['the endpoint did not answer in time: check network access to S3_ENDPOINT_URL'],
+  PublicReadFailed: [
+    'the object is not publicly readable: renders are uploaded with ACL public-read (RENDER_ACL); check that the provider allows ACLs',
+    'with a CDN, S3_PUBLIC_BASE_URL must point at this bucket'
+  ],
+  CorsRejected: ['run `npm run storage:cors` so browsers may PUT straight to the bucket']
+}
+
+export function errorCodeOf (err: unknown): string {
+  const error = err as { name?: string, Code?: string, code?: string, cause?: { code?: string } }
+  return error.Code ?? error.cause?.code ?? error.code ?? error.name ?? 'UnknownError'
+}
+
+export function hintsFor (code: string): string[] {
+  return HINTS[code] ?? ['check the server logs and the provider\\'s status page']
+}

@@ -1,0 +1,94 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import renderServiceApp from '../app.js'
+import { loadConfig } from '../config.js'
+import { serverOptions } from '../services/http/server-options.js'
+import { rendersPrefix } from '../services/renders/render-keys.js'
+
+export const API_TOKEN = 'test-api-token-0123456789abcdef'
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
+export const bearer = (token = API_TOKEN) => ({ authorization: `Bearer ${token}` })
+
+interface Teardown { teardown (fn: () => unknown): void }
+
+export interface TestApp {
+  app: FastifyInstance
+  dataDir: string
+  /** Every log line the app wrote, as JSON text. */
+  logs: string[]
+}
+
+/**
+ * Builds the app exactly as server.ts does (same options, same plugins, real embedded S3 server
+ * and SQLite file in a temporary DATA_DIR), and closes it after the test.
+ */
+export async function build (t: Teardown, overrides: Record<string, unknown> = {}): Promise<TestApp> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-service-test-'))
+  const config = loadConfig({
+    fromEnvironment: false,
+    overrides: {
+      DATA_DIR: dataDir,
+      EMBEDDED_S3_PORT: 0,
+      API_TOKEN,
+      ADMIN_TOKEN,
+      LOG_LEVEL: 'info',
+      CLEANUP_INTERVAL_SECONDS: 0,
+      ...overrides
+    }
+  })
+  const logs: string[] = []
+  const app = Fastify(serverOptions(config, { write: (line: string) => { logs.push(line) } }))
+  await app.register(fp(renderServiceApp), { config })
+  t.teardown(async () => {
+    await app.close()
+    fs.rmSync(dataDir, { recursive: true, force: true })
+  })
+  await app.ready()
+  return { app, dataDir, logs }
+}
+
+/** Starts listening on a random loopback port, for clients that need a real socket (fetch, browsers). */
+export async function listen (app: FastifyInstance): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 })
+}
+
+/** Every key under the renders prefix, across all list pages. */
+export async function listRenderKeys (app: FastifyInstance): Promise<string[]> {
+  const keys: string[] = []
+  let startAfter: string | undefined
+  for (;;) {
+    const page = await app.storage.listObjects(rendersPrefix(app.config.ENV), startAfter)
+    keys.push(...page.objects.map((object) => object.key))
+    if (!page.isTruncated || page.objects.length === 0) return keys
+    startAfter = page.objects[page.objects.length - 1].key
+  }
+}
+
+export async function createThread (app: FastifyInstance, title = 'jam session') {
+  const res = await app.inject({ method: 'POST', url: '/api/v1/threads', headers: bearer(), payload: { title, users: ['u1'] } })
+  if (res.statusCode !== 201) throw new Error(`thread create failed: ${res.statusCode} ${res.body}`)
+  return res.json<{ id: string }>()
+}
+
+export async function createMessage (app: FastifyInstance, threadId: string, extra: Record<string, unknown> = {}) {
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/messages',
+    headers: bearer(),
+    payload: { parent_thread: threadId, user_id: 'u1', snapshot: { bpm: 120 }, renders: [], ...extra }
+  })
+  if (res.statusCode !== 201) throw new Error(`message create failed: ${res.statusCode} ${res.body}`)
+  return res.json<{ id: string, created_at: string, renders: unknown[] }>()
+}
+
+/** The seed's multipart upload, over a real socket. */
+export async function uploadAudio (baseUrl: string, file: Buffer, fields: Record<string, string> = {}, filename = 'render.mp3') {
+  const form = new FormData()
+  for (const [name, value] of Object.entries({ token: API_TOKEN, format: 'mp3', ...fields })) form.append(name, value)
+  form.append('file', new Blob([new Uint8Array(file)], { type: 'audio/mpeg' }), filename)
+  const res = await fetch(`${baseUrl}/api/v1/upload/audio`, { method: 'POST', body: form })
+  return { status: res.status, body: await res.json() as Record<string, any> }
+}

@@ -1,0 +1,69 @@
+import t from 'tap'
+import { build, bearer, createMessage, createThread, listen, uploadAudio } from '../helper.js'
+import { makeMp3Tone } from '../support/audio.js'
+
+t.test('attaching is idempotent: 5 retries leave one render', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+
+  const attempts = await Promise.all(Array.from({ length: 5 }, () => app.inject({
+    method: 'POST', url: `/api/v1/messages/${message.id}/renders`, payload: { token: bearer().authorization.slice(7), render }
+  })))
+  for (const res of attempts) {
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), { status: 'render_attached', message_id: message.id })
+  }
+  const fetched = (await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json()
+  t.equal(fetched.renders.length, 1)
+  t.same(fetched.renders[0], render, 'the message lists the render as the upload returned it')
+})
+
+t.test('attach refuses renders that are not ours', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+  const attach = (payload: Record<string, unknown>, id = message.id) => app.inject({ method: 'POST', url: `/api/v1/messages/${id}/renders`, headers: bearer(), payload })
+
+  const foreign = await attach({ render: { ...render, url: `https://evil.example.com/dev/renders/${render.id}.mp3` } })
+  t.equal(foreign.statusCode, 422)
+  const otherPrefix = await attach({ render: { ...render, url: render.url.replace('/dev/renders/', '/prod/renders/') } })
+  t.equal(otherPrefix.statusCode, 422)
+  const mismatchedId = await attach({ render: { ...render, id: '00000000-0000-4000-8000-000000000000' } })
+  t.equal(mismatchedId.statusCode, 422)
+  const neverUploaded = await attach({ render: { ...render, id: '11111111-1111-4111-8111-111111111111', url: render.url.replace(render.id, '11111111-1111-4111-8111-111111111111') } })
+  t.equal(neverUploaded.statusCode, 422, 'no object, no render')
+  const missingMessage = await attach({ render }, 'no-such-message')
+  t.equal(missingMessage.statusCode, 404)
+  const invalid = await attach({ render: { id: render.id } })
+  t.equal(invalid.statusCode, 400)
+
+  const fetched = (await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json()
+  t.same(fetched.renders, [])
+})
+
+t.test('a render attaches to one message only', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const first = await createMessage(app, thread.id)
+  const second = await createMessage(app, thread.id)
+  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+  const ok = await app.inject({ method: 'POST', url: `/api/v1/messages/${first.id}/renders`, headers: bearer(), payload: { render } })
+  t.equal(ok.statusCode, 200)
+  const again = await app.inject({ method: 'POST', url: `/api/v1/messages/${second.id}/renders`, headers: bearer(), payload: { render } })
+  t.equal(again.statusCode, 409)
+})
+
+t.test('a message can be created with its renders', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+  const message = await createMessage(app, thread.id, { renders: [render] })
+  t.same(message.renders, [render])
+})
