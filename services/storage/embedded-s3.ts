@@ -1,0 +1,81 @@
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import S3rver from '@20minutes/s3rver'
+
+export interface EmbeddedS3Options {
+  directory: string
+  /** 0 picks a free port. */
+  port: number
+  bucket: string
+  corsOrigins: string[]
+  /** Like a public-read bucket: unsigned GET/HEAD allowed. Otherwise every request must be signed. */
+  publicReads: boolean
+}
+
+export interface EmbeddedS3 {
+  endpoint: string
+  accessKeyId: string
+  secretAccessKey: string
+  close (): Promise<void>
+}
+
+/** s3rver's built-in account; it verifies SigV4 signatures and expiry against it. */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+const WRITE_METHODS = new Set(['PUT', 'POST', 'DELETE'])
+
+function corsXml (origins: string[]) {
+  const allowed = origins.map((origin) => `<AllowedOrigin>${origin}</AllowedOrigin>`).join('')
+  return `<CORSConfiguration><CORSRule>${allowed}<AllowedMethod>GET</AllowedMethod><AllowedMethod>HEAD</AllowedMethod>` +
+    '<AllowedMethod>PUT</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>' +
+    '<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>'
+}
+
+function isSigned (request: http.IncomingMessage) {
+  if (request.headers.authorization !== undefined) return true
+  const query = new URL(request.url ?? '/', 'http://localhost').searchParams
+  return query.has('X-Amz-Signature') || query.has('Signature')
+}
+
+function accessDenied (response: http.ServerResponse) {
+  response.writeHead(403, { 'content-type': 'application/xml' })
+  response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Anonymous requests are not allowed</Message></Error>')
+}
+
+/**
+ * The embedded S3-compatible server for running and testing without a cloud account.
+ * s3rver accepts requests with no signature at all; real buckets do not, so unsigned writes
+ * and deletes (and unsigned reads of a private bucket) are refused before they reach it.
+ */
+export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<EmbeddedS3> {
+  fs.mkdirSync(options.directory, { recursive: true })
+  const s3rver = new S3rver({
+    directory: options.directory,
+    silent: true,
+    configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }]
+  })
+  await s3rver.configureBuckets()
+  const handle = s3rver.callback()
+  const server = http.createServer((request, response) => {
+    const method = request.method ?? 'GET'
+    const needsSignature = WRITE_METHODS.has(method) || (!options.publicReads && method !== 'OPTIONS')
+    if (needsSignature && !isSigned(request)) return accessDenied(response)
+    void handle(request, response)
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, '127.0.0.1', () => resolve())
+  })
+  const { port } = server.address() as AddressInfo
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    ...CREDENTIALS,
+    async close () {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      server.closeAllConnections()
+      await closed
+      s3rver.logger.exceptions.unhandle()
+      s3rver.logger.close()
+    }
+  }
+}

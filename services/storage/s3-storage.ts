@@ -1,0 +1,210 @@
+import { Readable, Transform } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
+import {
+  DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command,
+  PutBucketCorsCommand, S3Client, type S3ClientConfig
+} from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
+import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
+import { HttpRequest } from '@smithy/protocol-http'
+import { NodeHttpHandler } from '@smithy/node-http-handler'
+import type { DeleteOutcome, ObjectStorage, PresignedRequest } from './types.js'
+
+export interface S3StorageOptions {
+  endpoint: string
+  region: string
+  accessKeyId: string
+  secretAccessKey: string
+  bucket: string
+  forcePathStyle: boolean
+  publicBaseUrl?: string
+  acl: 'public-read' | 'private'
+  /** Called by close(), e.g. to stop the embedded server. */
+  onClose?: () => Promise<void>
+}
+
+const DELETE_BATCH = 1000
+
+/** One implementation for every S3-compatible store: AWS, DigitalOcean Spaces, MinIO, R2, the embedded server. */
+export function createS3Storage (options: S3StorageOptions): ObjectStorage {
+  const endpoint = new URL(options.endpoint)
+  const clientConfig: S3ClientConfig = {
+    endpoint: options.endpoint,
+    region: options.region,
+    credentials: { accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey },
+    forcePathStyle: options.forcePathStyle,
+    // SDK ≥3.729 adds CRC32 checksums that Spaces and other S3-compatible stores reject.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 30_000 })
+  }
+  const client = new S3Client(clientConfig)
+  // Built once: the generic getSignedUrl re-resolves endpoints and config on every call.
+  const presigner = new S3RequestPresigner({ ...client.config })
+  const bucket = options.bucket
+  const objectHost = options.forcePathStyle ? endpoint.host : `${bucket}.${endpoint.host}`
+  const objectPathPrefix = options.forcePathStyle ? `/${bucket}/` : '/'
+  const publicBase = (options.publicBaseUrl ?? `${endpoint.protocol}//${objectHost}${objectPathPrefix}`).replace(/\/+$/, '') + '/'
+
+  function objectRequest (method: 'PUT' | 'GET', key: string, headers: Record<string, string>) {
+    return new HttpRequest({
+      method,
+      protocol: endpoint.protocol,
+      hostname: options.forcePathStyle ? endpoint.hostname : `${bucket}.${endpoint.hostname}`,
+      port: endpoint.port === '' ? undefined : Number(endpoint.port),
+      path: objectPathPrefix + key.split('/').map(encodeURIComponent).join('/'),
+      headers: { host: objectHost, ...headers }
+    })
+  }
+
+  function toUrl (request: HttpRequest): string {
+    const url = new URL(`${request.protocol}//${request.headers.host}${request.path}`)
+    for (const [name, value] of Object.entries(request.query ?? {})) {
+      if (typeof value === 'string') url.searchParams.set(name, value)
+    }
+    return url.toString()
+  }
+
+  const storage: ObjectStorage = {
+    bucket,
+
+    async putObject (key, body, { contentType }) {
+      let size = 0
+      const counted = new Transform({
+        transform (chunk: Buffer, _encoding, callback) {
+          size += chunk.length
+          callback(null, chunk)
+        }
+      })
+      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body
+      const upload = new Upload({
+        client,
+        params: {
+          Bucket: bucket,
+          Key: key,
+          Body: counted,
+          ContentType: contentType,
+          ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {})
+        },
+        leavePartsOnError: false
+      })
+      const feeding = pipeline(source, counted).catch((err: unknown) => {
+        void upload.abort()
+        throw err
+      })
+      await Promise.all([upload.done(), feeding])
+      return { size }
+    },
+
+    async headObject (key) {
+      try {
+        const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
+        return { size: head.ContentLength ?? 0, contentType: head.ContentType }
+      } catch (err) {
+        if (isNotFound(err)) return null
+        throw err
+      }
+    },
+
+    async getRange (key, start, end) {
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }))
+      return Buffer.from(await res.Body!.transformToByteArray())
+    },
+
+    async deleteObjects (keys) {
+      const outcome: DeleteOutcome = { deleted: [], failed: [] }
+      for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+        const batch = keys.slice(i, i + DELETE_BATCH)
+        try {
+          const res = await client.send(new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true }
+          }))
+          const failed = new Set<string>()
+          for (const error of res.Errors ?? []) {
+            if (error.Key === undefined) continue
+            failed.add(error.Key)
+            outcome.failed.push({ key: error.Key, code: error.Code ?? 'UnknownError', message: error.Message ?? '' })
+          }
+          outcome.deleted.push(...batch.filter((key) => !failed.has(key)))
+        } catch (err) {
+          const { name, message } = err as Error
+          outcome.failed.push(...batch.map((key) => ({ key, code: name, message })))
+        }
+      }
+      return outcome
+    },
+
+    async listObjects (prefix, startAfter) {
+      const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: 1000 }))
+      return {
+        objects: (res.Contents ?? []).map((object) => ({
+          key: object.Key!,
+          size: object.Size ?? 0,
+          lastModified: object.LastModified ?? new Date(0)
+        })),
+        isTruncated: res.IsTruncated === true
+      }
+    },
+
+    async presignPut (key, { contentType, contentLength, expiresInSeconds }): Promise<PresignedRequest> {
+      const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(contentLength) }
+      if (options.acl === 'public-read') headers['x-amz-acl'] = 'public-read'
+      const signed = await presigner.presign(objectRequest('PUT', key, headers), {
+        expiresIn: expiresInSeconds,
+        signableHeaders: new Set(Object.keys(headers)),
+        // The client must send x-amz-acl as a header, not find it in the query string.
+        unhoistableHeaders: new Set(['x-amz-acl'])
+      })
+      return { method: 'PUT', url: toUrl(signed), headers, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) }
+    },
+
+    async presignGet (key, expiresInSeconds) {
+      const signed = await presigner.presign(objectRequest('GET', key, {}), { expiresIn: expiresInSeconds })
+      return { method: 'GET', url: toUrl(signed), headers: {}, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) }
+    },
+
+    publicUrl (key) {
+      return publicBase + key
+    },
+
+    keyFromUrl (url) {
+      if (!url.startsWith(publicBase)) return null
+      const key = url.slice(publicBase.length)
+      if (key === '' || /[?#]/.test(key) || key.split('/').some((part) => part === '' || part === '.' || part === '..')) return null
+      return key
+    },
+
+    async ping () {
+      await client.send(new HeadBucketCommand({ Bucket: bucket }))
+    },
+
+    async putCors (origins) {
+      await client.send(new PutBucketCorsCommand({
+        Bucket: bucket,
+        CORSConfiguration: {
+          CORSRules: [{
+            AllowedOrigins: origins,
+            AllowedMethods: ['GET', 'HEAD', 'PUT'],
+            AllowedHeaders: ['*'],
+            ExposeHeaders: ['ETag'],
+            MaxAgeSeconds: 3000
+          }]
+        }
+      }))
+    },
+
+    async close () {
+      client.destroy()
+      await options.onClose?.()
+    }
+  }
+  return storage
+}
+
+function isNotFound (err: unknown) {
+  const error = err as { name?: string, $metadata?: { httpStatusCode?: number } }
+  return error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata?.httpStatusCode === 404
+}
+
