@@ -11,15 +11,18 @@ export default async function renderServiceApp (fastify: FastifyInstance, opts: 
   await fastify.register(configPlugin, opts)
 
   await fastify.register(fastifyAutoload, {
-    dir: path.join(import.meta.dirname, 'plugins/external')
+    dir: path.join(import.meta.dirname, 'plugins/external'),
+    options: {}
   })
   await fastify.register(fastifyAutoload, {
-    dir: path.join(import.meta.dirname, 'plugins/app')
+    dir: path.join(import.meta.dirname, 'plugins/app'),
+    options: {}
   })
   await fastify.register(fastifyAutoload, {
     dir: path.join(import.meta.dirname, 'routes'),
     autoHooks: true,
-    cascadeHooks: true
+    cascadeHooks: true,
+    options: {}
   })
 
   fastify.setErrorHandler(handleError)

@@ -9,7 +9,7 @@ const HINTS: Record<string, string[]> = {
   AccessDenied: ['the key has no permission on this bucket, or the bucket policy forbids this operation'],
   NoSuchBucket: ['S3_BUCKET_NAME does not exist at this endpoint (Spaces buckets belong to one region: check the endpoint)'],
   AuthorizationHeaderMalformed: ['S3_REGION does not match what the endpoint expects (use us-east-1 for Spaces)'],
-  PermanentRedirect: ['the bucket lives in another region: use that region\\'s endpoint'],
+  PermanentRedirect: ['the bucket lives in another region: use that region’s endpoint'],
   ECONNREFUSED: ['nothing listens at S3_ENDPOINT_URL (is MinIO / the embedded server running?)'],
   ENOTFOUND: ['the host in S3_ENDPOINT_URL does not resolve: check for typos, and that it does not start with the bucket name'],
   TimeoutError: ['the endpoint did not answer in time: check network access to S3_ENDPOINT_URL'],
@@ -26,5 +26,5 @@ export function errorCodeOf (err: unknown): string {
 }
 
 export function hintsFor (code: string): string[] {
-  return HINTS[code] ?? ['check the server logs and the provider\\'s status page']
+  return HINTS[code] ?? ['check the server logs and the provider’s status page']
 }

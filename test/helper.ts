@@ -7,6 +7,8 @@ import renderServiceApp from '../app.js'
 import { loadConfig } from '../config.js'
 import { serverOptions } from '../services/http/server-options.js'
 import { rendersPrefix } from '../services/renders/render-keys.js'
+import type { MessageDoc } from '../services/repository/types.js'
+import type { SqliteRepository } from '../services/repository/sqlite-repository.js'
 
 export const API_TOKEN = 'test-api-token-0123456789abcdef'
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
@@ -91,4 +93,26 @@ export async function uploadAudio (baseUrl: string, file: Buffer, fields: Record
   form.append('file', new Blob([new Uint8Array(file)], { type: 'audio/mpeg' }), filename)
   const res = await fetch(`${baseUrl}/api/v1/upload/audio`, { method: 'POST', body: form })
   return { status: res.status, body: await res.json() as Record<string, any> }
+}
+
+export async function requestUpload (app: FastifyInstance, body: Record<string, unknown>) {
+  return app.inject({ method: 'POST', url: '/api/v1/uploads', headers: bearer(), payload: { format: 'mp3', ...body } })
+}
+
+export async function completeUpload (app: FastifyInstance, renderId: string, body: Record<string, unknown> = {}) {
+  return app.inject({ method: 'POST', url: `/api/v1/uploads/${renderId}/complete`, headers: bearer(), payload: body })
+}
+
+/** PUTs bytes to a presigned URL as a phone or browser would: plain fetch with the returned headers. */
+export async function putToStorage (upload: { url: string, headers: Record<string, string> }, body: Buffer, headerOverrides: Record<string, string> = {}) {
+  return fetch(upload.url, { method: 'PUT', headers: { ...upload.headers, ...headerOverrides }, body: new Uint8Array(body) })
+}
+
+/** Writes a message straight into the database, bypassing the API (e.g. a legacy seed-shaped document). */
+export async function writeLegacyMessage (app: FastifyInstance, message: Omit<MessageDoc, 'renders'> & { renders: Array<Record<string, unknown>> }) {
+  const { db } = app.repository as SqliteRepository
+  db.prepare(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(message.id, message.parent_thread, message.user_id, JSON.stringify(message.snapshot),
+    message.snapshot_metadata === null ? null : JSON.stringify(message.snapshot_metadata), JSON.stringify(message.renders),
+    message.timestamp, message.created_at)
 }

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import fastifyMongodb from '@fastify/mongodb'
 import { openSqliteRepository } from '../../services/repository/sqlite-repository.js'
 import { createMongoRepository, ensureMongoIndexes } from '../../services/repository/mongo-repository.js'
+import type { MongoDbLike } from '../../services/repository/mongo-like.js'
 import type { Repository } from '../../services/repository/types.js'
 
 declare module 'fastify' {
@@ -20,8 +21,8 @@ export default fp(async function repositoryPlugin (fastify) {
     await fastify.register(fastifyMongodb, { url: MONGODB_URL, forceClose: true })
     const db = fastify.mongo.db
     if (db === undefined) throw new Error('MONGODB_URL must name a database, e.g. mongodb://host:27017/renders')
-    await ensureMongoIndexes(db)
-    repository = createMongoRepository(db)
+    await ensureMongoIndexes(db as unknown as MongoDbLike)
+    repository = createMongoRepository(db as unknown as MongoDbLike)
   } else {
     fs.mkdirSync(DATA_DIR, { recursive: true })
     repository = openSqliteRepository(path.join(DATA_DIR, 'render-service.sqlite'))

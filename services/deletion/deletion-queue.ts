@@ -60,10 +60,10 @@ export function createDeletionQueue (deps: { repository: Repository, storage: Ob
       return process(await repository.findDeletions(keys))
     },
     /** One worker pass over due jobs, in batches of DELETE_BATCH, up to `maxBatches`. */
-    async runDue (maxBatches = 10): Promise<DeletionOutcome & { batches: number }> {
+    async runDue (maxBatches = 10, now = new Date()): Promise<DeletionOutcome & { batches: number }> {
       const total = { deleted: 0, failed: 0, stillInUse: 0, batches: 0 }
       while (total.batches < maxBatches) {
-        const jobs = await repository.dueDeletions(new Date().toISOString(), DELETE_BATCH)
+        const jobs = await repository.dueDeletions(now.toISOString(), DELETE_BATCH)
         if (jobs.length === 0) break
         const outcome = await process(jobs)
         total.batches++

@@ -16,7 +16,7 @@ export function handleError (err: FastifyError, request: FastifyRequest, reply: 
   if (err instanceof AppError) {
     return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message))
   }
-  if (err.validation !== undefined) {
+  if (err.validation !== undefined || err.code === 'FST_ERR_VALIDATION') {
     return reply.code(400).send(errorBody(400, 'VALIDATION_ERROR', err.message))
   }
   const status = err.statusCode ?? 500

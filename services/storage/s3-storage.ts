@@ -40,6 +40,15 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     requestHandler: new NodeHttpHandler({ connectionTimeout: 3000, requestTimeout: 30_000 })
   }
   const client = new S3Client(clientConfig)
+  if (options.forcePathStyle) {
+    // Bucket-level calls go to "/{bucket}/"; S3 treats it as "/{bucket}", but s3rver signs the
+    // latter, so send the form every store agrees on.
+    client.middlewareStack.add((next) => async (args) => {
+      const request = args.request as { path?: string }
+      if (request.path === `/${options.bucket}/`) request.path = `/${options.bucket}`
+      return next(args)
+    }, { step: 'build', name: 'bucketPathWithoutTrailingSlash' })
+  }
   // Built once: the generic getSignedUrl re-resolves endpoints and config on every call.
   const presigner = new S3RequestPresigner({ ...client.config })
   const bucket = options.bucket
@@ -58,7 +67,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     })
   }
 
-  function toUrl (request: HttpRequest): string {
+  function toUrl (request: { protocol: string, headers: Record<string, string>, path: string, query?: Record<string, unknown> }): string {
     const url = new URL(`${request.protocol}//${request.headers.host}${request.path}`)
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (typeof value === 'string') url.searchParams.set(name, value)

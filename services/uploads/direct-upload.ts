@@ -8,6 +8,7 @@ import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
 import { renderKey } from '../renders/render-keys.js'
 import { verifyStoredMp3 } from './verify-stored-mp3.js'
+import { monotonicNow } from '../clock.js'
 
 interface Deps {
   repository: Repository
@@ -38,7 +39,6 @@ export function createDirectUploads (deps: Deps) {
     if (request.message_id !== undefined && await repository.findMessage(request.message_id) === null) throw notFound('Message')
     const id = randomUUID()
     const key = renderKey(config.ENV, id)
-    const now = Date.now()
     const upload = await storage.presignPut(key, {
       contentType: request.content_type,
       contentLength: request.size_bytes,
@@ -56,12 +56,12 @@ export function createDirectUploads (deps: Deps) {
       duration: request.duration ?? null,
       message_id: request.message_id ?? null,
       expires_at: upload.expiresAt.toISOString(),
-      created_at: new Date(now).toISOString()
+      created_at: monotonicNow()
     })
     return {
       render_id: id,
       key,
-      upload: { method: 'PUT' as const, url: upload.url, headers: upload.headers, expires_at: upload.expiresAt.toISOString() }
+      upload: { method: 'PUT' as const, url: upload.url, headers: lowerCaseKeys(upload.headers), expires_at: upload.expiresAt.toISOString() }
     }
   }
 
@@ -116,3 +116,7 @@ export function createDirectUploads (deps: Deps) {
 }
 
 export type DirectUploads = ReturnType<typeof createDirectUploads>
+
+function lowerCaseKeys (headers: Record<string, string>) {
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]))
+}

@@ -8,6 +8,7 @@ import type { ObjectStorage } from '../storage/types.js'
 import { renderKey } from '../renders/render-keys.js'
 import { parseUploadFields } from './upload-fields.js'
 import { verifyStoredMp3 } from './verify-stored-mp3.js'
+import { monotonicNow } from '../clock.js'
 
 /** Room for the multipart envelope and the small fields around the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -64,7 +65,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       duration: fields.duration ?? audio.duration,
       message_id: null,
       expires_at: null,
-      created_at: new Date().toISOString()
+      created_at: monotonicNow()
     }
     await repository.insertRenderRecord(record)
     return record

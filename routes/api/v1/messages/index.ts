@@ -4,6 +4,7 @@ import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../sc
 import {
   AttachRenderSchema, CreateMessageSchema, MessageDeletedSchema, MessageSchema, RenderAttachedSchema
 } from '../../../../schemas/messages.js'
+import { monotonicNow } from '../../../../services/clock.js'
 import { notFound } from '../../../../services/errors.js'
 import type { MessageDoc } from '../../../../services/repository/types.js'
 
@@ -19,7 +20,7 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { body } = request
-    const now = new Date().toISOString()
+    const now = monotonicNow()
     const message: MessageDoc = {
       id: randomUUID(),
       parent_thread: body.parent_thread,

@@ -4,6 +4,7 @@ import { Type } from 'typebox'
 import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
 import { MessagePageSchema } from '../../../../schemas/messages.js'
 import { CreateThreadSchema, PageQuerySchema, ThreadPageSchema, ThreadSchema } from '../../../../schemas/threads.js'
+import { monotonicNow } from '../../../../services/clock.js'
 import { notFound } from '../../../../services/errors.js'
 import { pageFromQuery, withNextCursor } from '../../../../services/http/cursor.js'
 
@@ -30,7 +31,7 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       title: request.body.title ?? null,
       users: request.body.users ?? [],
       messages: [],
-      created_at: new Date().toISOString()
+      created_at: monotonicNow()
     }
     await repository.insertThread(thread)
     return reply.code(201).send(thread)

@@ -1,0 +1,278 @@
+import Database from 'better-sqlite3'
+import { SQLITE_SCHEMA, type MessageRow, type ThreadRow } from './sqlite-schema.js'
+import type {
+  DeletionJob, KeysOfMessage, MessageDoc, Page, RenderDoc, RenderRecord, Repository, ThreadDoc
+} from './types.js'
+
+/** Keeps IN (...) lists well under SQLite's bound-parameter limit. */
+const CHUNK = 500
+
+function chunks<T> (items: T[]): T[][] {
+  const result: T[][] = []
+  for (let i = 0; i < items.length; i += CHUNK) result.push(items.slice(i, i + CHUNK))
+  return result
+}
+
+const placeholders = (count: number) => Array(count).fill('?').join(',')
+
+function messageFromRow (row: MessageRow): MessageDoc {
+  return {
+    id: row.id,
+    parent_thread: row.parent_thread,
+    user_id: row.user_id,
+    snapshot: JSON.parse(row.snapshot),
+    snapshot_metadata: row.snapshot_metadata === null ? null : JSON.parse(row.snapshot_metadata),
+    renders: JSON.parse(row.renders) as RenderDoc[],
+    timestamp: row.timestamp,
+    created_at: row.created_at
+  }
+}
+
+export type SqliteRepository = Repository & { readonly db: Database.Database }
+
+/** The embedded database: one SQLite file in WAL mode, shareable by the server and the CLI. */
+export function openSqliteRepository (file: string): SqliteRepository {
+  const db = new Database(file)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('busy_timeout = 5000')
+  db.exec(SQLITE_SCHEMA)
+
+  const threadMessageIds = db.prepare<[string], { id: string }>('SELECT id FROM messages WHERE parent_thread = ? ORDER BY created_at, id')
+  const selectThread = db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE id = ?')
+  const selectMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?')
+  const selectRecord = db.prepare<[string], RenderRecord>('SELECT * FROM render_records WHERE id = ?')
+  const insertJob = db.prepare('INSERT OR IGNORE INTO deletion_jobs (key, attempts, next_attempt_at, last_error, created_at) VALUES (?, 0, ?, NULL, ?)')
+
+  function threadFromRow (row: ThreadRow): ThreadDoc {
+    return {
+      id: row.id,
+      title: row.title,
+      users: JSON.parse(row.users),
+      messages: threadMessageIds.all(row.id).map(({ id }) => id),
+      created_at: row.created_at
+    }
+  }
+
+  const enqueue = (keys: string[], now: string) => { for (const key of keys) insertJob.run(key, now, now) }
+
+  function deleteRecordsOf (messages: MessageDoc[]) {
+    const ids = messages.flatMap((message) => message.renders.map((render) => render.id))
+    for (const part of chunks(ids)) db.prepare(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+  }
+
+  function keysetPage (table: 'threads' | 'messages', where: string, params: unknown[], page: Page) {
+    const before = page.before === undefined ? '' : `${where === '' ? 'WHERE' : 'AND'} (created_at < ? OR (created_at = ? AND id < ?))`
+    const beforeParams = page.before === undefined ? [] : [page.before.created_at, page.before.created_at, page.before.id]
+    return db.prepare(`SELECT * FROM ${table} ${where} ${before} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, ...beforeParams, page.limit)
+  }
+
+  const repository: SqliteRepository = {
+    kind: 'sqlite',
+    db,
+
+    async ping () { db.prepare('SELECT 1').get() },
+    async close () { db.close() },
+
+    async insertThread (thread) {
+      db.prepare('INSERT INTO threads (id, title, users, created_at) VALUES (?, ?, ?, ?)')
+        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at)
+    },
+
+    async findThread (id) {
+      const row = selectThread.get(id)
+      return row === undefined ? null : threadFromRow(row)
+    },
+
+    async listThreads (page) {
+      return (keysetPage('threads', '', [], page) as ThreadRow[]).map(threadFromRow)
+    },
+
+    async deleteThread (id, keysOf: KeysOfMessage, now) {
+      return db.transaction(() => {
+        const row = selectThread.get(id)
+        if (row === undefined) return null
+        const thread = threadFromRow(row)
+        const messages = (db.prepare('SELECT * FROM messages WHERE parent_thread = ?').all(id) as MessageRow[]).map(messageFromRow)
+        enqueue(messages.flatMap(keysOf), now)
+        deleteRecordsOf(messages)
+        db.prepare('DELETE FROM messages WHERE parent_thread = ?').run(id)
+        db.prepare('DELETE FROM threads WHERE id = ?').run(id)
+        return { thread, messages }
+      }).immediate()
+    },
+
+    async insertMessage (message) {
+      return db.transaction(() => {
+        if (selectThread.get(message.parent_thread) === undefined) return false
+        db.prepare(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+          message.id, message.parent_thread, message.user_id, JSON.stringify(message.snapshot),
+          message.snapshot_metadata === null ? null : JSON.stringify(message.snapshot_metadata),
+          JSON.stringify(message.renders), message.timestamp, message.created_at
+        )
+        return true
+      }).immediate()
+    },
+
+    async findMessage (id) {
+      const row = selectMessage.get(id)
+      return row === undefined ? null : messageFromRow(row)
+    },
+
+    async listMessages (threadId, page) {
+      return (keysetPage('messages', 'WHERE parent_thread = ?', [threadId], page) as MessageRow[]).map(messageFromRow)
+    },
+
+    async attachRender (messageId, render) {
+      return db.transaction(() => {
+        const row = selectMessage.get(messageId)
+        if (row === undefined) return 'message_not_found' as const
+        const renders = JSON.parse(row.renders) as RenderDoc[]
+        if (renders.some((existing) => existing.id === render.id)) return 'already_attached' as const
+        db.prepare('UPDATE messages SET renders = ? WHERE id = ?').run(JSON.stringify([...renders, render]), messageId)
+        return 'attached' as const
+      }).immediate()
+    },
+
+    async deleteMessage (id, keysOf, now) {
+      return db.transaction(() => {
+        const row = selectMessage.get(id)
+        if (row === undefined) return null
+        const message = messageFromRow(row)
+        enqueue(keysOf(message), now)
+        deleteRecordsOf([message])
+        db.prepare('DELETE FROM messages WHERE id = ?').run(id)
+        return message
+      }).immediate()
+    },
+
+    async insertRenderRecord (record) {
+      db.prepare(`INSERT INTO render_records (id, key, status, format, content_type, declared_size, size_bytes, bitrate, duration, message_id, expires_at, created_at)
+        VALUES (@id, @key, @status, @format, @content_type, @declared_size, @size_bytes, @bitrate, @duration, @message_id, @expires_at, @created_at)`).run(record)
+    },
+
+    async findRenderRecord (id) {
+      return selectRecord.get(id) ?? null
+    },
+
+    async markRenderReady (id, fields) {
+      const { changes } = db.prepare(`UPDATE render_records SET status = 'ready', size_bytes = ?, bitrate = ?, duration = ?, message_id = ?, expires_at = NULL
+        WHERE id = ? AND status = 'pending'`).run(fields.size_bytes, fields.bitrate, fields.duration, fields.message_id, id)
+      return changes === 1 ? selectRecord.get(id) ?? null : null
+    },
+
+    async setRenderMessage (id, messageId) {
+      db.prepare('UPDATE render_records SET message_id = ? WHERE id = ?').run(messageId, id)
+    },
+
+    async discardRenderRecord (id, now) {
+      return db.transaction(() => {
+        const record = selectRecord.get(id)
+        if (record === undefined) return null
+        enqueue([record.key], now)
+        db.prepare('DELETE FROM render_records WHERE id = ?').run(id)
+        return record
+      }).immediate()
+    },
+
+    async expirePendingUploads (before, limit) {
+      return db.transaction(() => {
+        const expired = db.prepare<[string, number], RenderRecord>(
+          "SELECT * FROM render_records WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?"
+        ).all(before, limit)
+        enqueue(expired.map((record) => record.key), before)
+        for (const part of chunks(expired.map((record) => record.id))) {
+          db.prepare(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+        }
+        return expired
+      }).immediate()
+    },
+
+    async countExpiredPendingUploads (before) {
+      return (db.prepare("SELECT COUNT(*) AS count FROM render_records WHERE status = 'pending' AND expires_at < ?").get(before) as { count: number }).count
+    },
+
+    async enqueueDeletions (keys, now) {
+      db.transaction(() => enqueue(keys, now)).immediate()
+    },
+
+    async dueDeletions (now, limit) {
+      return db.prepare<[string, number], DeletionJob>('SELECT * FROM deletion_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, key LIMIT ?').all(now, limit)
+    },
+
+    async findDeletions (keys) {
+      return chunks(keys).flatMap((part) =>
+        db.prepare(`SELECT * FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).all(...part) as DeletionJob[])
+    },
+
+    async countDeletions () {
+      return (db.prepare('SELECT COUNT(*) AS count FROM deletion_jobs').get() as { count: number }).count
+    },
+
+    async finishDeletions (keys) {
+      db.transaction(() => {
+        for (const part of chunks(keys)) db.prepare(`DELETE FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).run(...part)
+      }).immediate()
+    },
+
+    async postponeDeletions (jobs) {
+      const postpone = db.prepare('UPDATE deletion_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE key = ?')
+      db.transaction(() => { for (const job of jobs) postpone.run(job.next_attempt_at, job.last_error, job.key) }).immediate()
+    },
+
+    async referencedKeys (refs) {
+      const used = new Set<string>()
+      for (const part of chunks(refs)) {
+        const keys = part.map((ref) => ref.key)
+        const keyOfUrl = new Map(part.map((ref) => [ref.url, ref.key]))
+        const records = db.prepare(`SELECT key FROM render_records WHERE key IN (${placeholders(keys.length)})`).all(...keys) as Array<{ key: string }>
+        for (const { key } of records) used.add(key)
+        const embedded = db.prepare(`SELECT json_extract(r.value, '$.key') AS key, json_extract(r.value, '$.url') AS url
+          FROM messages, json_each(messages.renders) AS r
+          WHERE json_extract(r.value, '$.key') IN (${placeholders(keys.length)}) OR json_extract(r.value, '$.url') IN (${placeholders(keys.length)})`)
+          .all(...keys, ...part.map((ref) => ref.url)) as Array<{ key: string | null, url: string | null }>
+        const wanted = new Set(keys)
+        for (const row of embedded) {
+          if (row.key !== null && wanted.has(row.key)) used.add(row.key)
+          const keyOfLegacyUrl = row.url !== null ? keyOfUrl.get(row.url) : undefined
+          if (keyOfLegacyUrl !== undefined) used.add(keyOfLegacyUrl)
+        }
+      }
+      return used
+    },
+
+    async * allRenderKeys () {
+      // Read fully before yielding: the caller awaits between keys and the connection must stay free.
+      const rows = db.prepare(`SELECT key FROM render_records WHERE status = 'ready'
+        UNION SELECT json_extract(r.value, '$.key') FROM messages, json_each(messages.renders) AS r
+        WHERE json_extract(r.value, '$.key') IS NOT NULL`).pluck().all() as string[]
+      yield * rows
+    },
+
+    async acquireLease (name, holder, now, expiresAt) {
+      return db.transaction(() => {
+        const lease = db.prepare<[string], { holder: string, expires_at: string }>('SELECT holder, expires_at FROM leases WHERE name = ?').get(name)
+        if (lease !== undefined && lease.holder !== holder && lease.expires_at > now) return false
+        db.prepare('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at')
+          .run(name, holder, expiresAt)
+        return true
+      }).immediate()
+    },
+
+    async releaseLease (name, holder) {
+      db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder)
+    },
+
+    async getState (name) {
+      return (db.prepare<[string], { value: string }>('SELECT value FROM state WHERE name = ?').get(name))?.value ?? null
+    },
+
+    async setState (name, value) {
+      if (value === null) db.prepare('DELETE FROM state WHERE name = ?').run(name)
+      else db.prepare('INSERT INTO state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value)
+    }
+  }
+  return repository
+}

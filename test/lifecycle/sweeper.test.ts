@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { ADMIN_TOKEN, build, bearer, completeUpload, listRenderKeys, putToStorage, requestUpload } from '../helper.js'
+import { makeMp3Tone } from '../support/audio.js'
+
+const sweepNow = { orphanGraceMs: 0, pendingGraceMs: 0 }
+
+async function inBatches<T> (items: T[], size: number, run: (item: T) => Promise<unknown>) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run))
+}
+
+async function seedObjects (app: FastifyInstance, live: number, orphans: number) {
+  const body = Buffer.from('x')
+  const liveKeys: string[] = []
+  const orphanKeys: string[] = []
+  for (let i = 0; i < live; i++) liveKeys.push(`dev/renders/${randomUUID()}.mp3`)
+  for (let i = 0; i < orphans; i++) orphanKeys.push(`dev/renders/${randomUUID()}.mp3`)
+  await inBatches([...liveKeys, ...orphanKeys], 32, (key) => app.storage.putObject(key, body, { contentType: 'audio/mpeg' }))
+  const now = new Date().toISOString()
+  await inBatches(liveKeys, 32, (key) => app.repository.insertRenderRecord({
+    id: key.slice('dev/renders/'.length, -4), key, status: 'ready', format: 'mp3', content_type: 'audio/mpeg',
+    declared_size: null, size_bytes: 1, bitrate: null, duration: null, message_id: null, expires_at: null, created_at: now
+  }))
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  return { liveKeys, orphanKeys }
+}
+
+function countDeleteCalls (app: FastifyInstance) {
+  const calls = { count: 0 }
+  const deleteObjects = app.storage.deleteObjects.bind(app.storage)
+  app.storage.deleteObjects = async (keys) => {
+    calls.count += Math.ceil(keys.length / 1000)
+    return deleteObjects(keys)
+  }
+  return calls
+}
+
+t.test('2,000 orphans among 2,000 live renders: exactly the orphans go, in at most 3 DeleteObjects calls', async (t) => {
+  const { app } = await build(t)
+  const { liveKeys } = await seedObjects(app, 2000, 2000)
+  const calls = countDeleteCalls(app)
+
+  const summary = await app.sweep({ dryRun: false, ...sweepNow })
+  t.match(summary, { status: 'completed', scanned_objects: 4000, orphan_objects: 2000, deleted_objects: 2000, missing_object_count: 0 })
+  t.ok(calls.count <= 3, `${calls.count} DeleteObjects calls`)
+  t.same((await listRenderKeys(app)).sort(), [...liveKeys].sort(), 'live renders untouched')
+})
+
+t.test('a dry run deletes nothing and reports the same counts', async (t) => {
+  const { app } = await build(t, { UPLOAD_URL_TTL_SECONDS: 1 })
+  await seedObjects(app, 30, 40)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  await putToStorage(ticket.upload, mp3)
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+
+  const before = (await listRenderKeys(app)).sort()
+  const dry = await app.sweep({ dryRun: true, ...sweepNow })
+  t.same((await listRenderKeys(app)).sort(), before, 'nothing deleted')
+  const real = await app.sweep({ dryRun: false, ...sweepNow })
+  const counts = (summary: typeof dry) => ({ expired: summary.expired_uploads, orphans: summary.orphan_objects, scanned: summary.scanned_objects })
+  t.same(counts(dry), counts(real))
+  t.same(counts(real), { expired: 1, orphans: 40, scanned: 71 })
+  t.equal((await listRenderKeys(app)).length, 30)
+})
+
+t.test('two sweeps at once: one runs, the other reports the lease is held', async (t) => {
+  const { app } = await build(t)
+  await seedObjects(app, 5, 5)
+  const [first, second] = await Promise.all([app.sweep({ dryRun: false, ...sweepNow }), app.sweep({ dryRun: false, ...sweepNow })])
+  t.same([first.status, second.status].sort(), ['completed', 'lease_held'])
+  const third = await app.sweep({ dryRun: false, ...sweepNow })
+  t.equal(third.status, 'completed', 'the lease is released afterwards')
+})
+
+t.test('an expired upload that was PUT but never completed loses its object', async (t) => {
+  const { app } = await build(t, { UPLOAD_URL_TTL_SECONDS: 1 })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  await new Promise((resolve) => setTimeout(resolve, 1100))
+
+  const young = await app.sweep({ dryRun: false, orphanGraceMs: 3600_000, pendingGraceMs: 3600_000 })
+  t.equal(young.expired_uploads, 0, 'kept within the grace period')
+  t.same(await listRenderKeys(app), [ticket.key])
+
+  const summary = await app.sweep({ dryRun: false, orphanGraceMs: 3600_000, pendingGraceMs: 0 })
+  t.equal(summary.expired_uploads, 1)
+  t.same(await listRenderKeys(app), [])
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 404)
+})
+
+t.test('renders whose object is missing are reported', async (t) => {
+  const { app } = await build(t)
+  const { liveKeys } = await seedObjects(app, 3, 0)
+  await app.storage.deleteObjects([liveKeys[0]])
+  const summary = await app.sweep({ dryRun: true, ...sweepNow })
+  t.equal(summary.missing_object_count, 1)
+  t.same(summary.missing_objects, [liveKeys[0]])
+})
+
+t.test('POST /api/v1/admin/cleanup needs ADMIN_TOKEN and returns the summary', async (t) => {
+  const { app } = await build(t)
+  await seedObjects(app, 2, 3)
+  const url = '/api/v1/admin/cleanup'
+  t.equal((await app.inject({ method: 'POST', url, payload: {} })).statusCode, 401)
+  t.equal((await app.inject({ method: 'POST', url, headers: bearer(), payload: {} })).statusCode, 403, 'the app token is refused')
+  const dry = await app.inject({ method: 'POST', url, headers: bearer(ADMIN_TOKEN), payload: { dry_run: true, older_than: '0s' } })
+  t.equal(dry.statusCode, 200)
+  t.match(dry.json(), { status: 'completed', dry_run: true, orphan_objects: 3, deleted_objects: 0 })
+  const real = await app.inject({ method: 'POST', url, headers: bearer(ADMIN_TOKEN), payload: { older_than: '0s' } })
+  t.match(real.json(), { dry_run: false, orphan_objects: 3, deleted_objects: 3 })
+  const young = await app.inject({ method: 'POST', url, headers: bearer(ADMIN_TOKEN), payload: { older_than: '24h' } })
+  t.match(young.json(), { orphan_objects: 0 })
+  t.equal((await app.inject({ method: 'POST', url, headers: bearer(ADMIN_TOKEN), payload: { older_than: 'soon' } })).statusCode, 400)
+})

@@ -1,0 +1,54 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import { chromium, type Browser } from 'playwright-core'
+import { API_TOKEN, build, listen } from '../helper.js'
+import { makeMp3Tone } from '../support/audio.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required']
+
+if (!fs.existsSync(CHROMIUM)) {
+  if (process.env.CI !== undefined) t.fail(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`)
+  else t.plan(0, `browser test needs Debian's chromium at ${CHROMIUM} (apt-get install chromium)`)
+} else {
+  let browser: Browser
+  t.before(async () => { browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) })
+  t.teardown(async () => { await browser.close() })
+
+  const mp3File = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'browser-mp3-')), 'render.mp3')
+  fs.writeFileSync(mp3File, makeMp3Tone({ seconds: 3, kbps: 128 }))
+
+  async function uploadFromPage (pageUrl: string) {
+    const page = await browser.newPage()
+    try {
+      await page.goto(pageUrl)
+      await page.fill('#token', API_TOKEN)
+      await page.setInputFiles('#file', mp3File)
+      await page.click('#send')
+      await page.waitForFunction(() => document.body.dataset.duration !== undefined || document.body.dataset.error !== undefined, null, { timeout: 20_000 })
+      return await page.evaluate(() => ({ ...document.body.dataset }))
+    } finally {
+      await page.close()
+    }
+  }
+
+  t.test('a web page PUTs an MP3 cross-origin straight to storage and plays it', async (t) => {
+    const { app } = await build(t)
+    const baseUrl = await listen(app)
+    t.not(new URL(app.storage.publicUrl('x')).origin, baseUrl, 'storage is another origin than the page')
+    const result = await uploadFromPage(`${baseUrl}/demo/upload`)
+    t.equal(result.error, undefined, `no error: ${result.error}`)
+    t.ok(Math.abs(Number(result.duration) - 3) < 0.2, `the <audio> element reports ${result.duration} s`)
+    const render = await app.repository.findRenderRecord(result.renderId!)
+    t.equal(render?.status, 'ready')
+  })
+
+  t.test('the same upload fails when the page\'s origin is not in CORS_ORIGINS', async (t) => {
+    const { app } = await build(t, { CORS_ORIGINS: 'https://app.example.com' })
+    const baseUrl = await listen(app)
+    const result = await uploadFromPage(`${baseUrl}/demo/upload`)
+    t.match(result.error, /Failed to fetch|storage refused/, `the browser blocks the PUT: ${result.error}`)
+  })
+}

@@ -1,0 +1,135 @@
+import t from 'tap'
+import { build, bearer, completeUpload, createMessage, createThread, listRenderKeys, putToStorage, requestUpload } from '../helper.js'
+import { makeMp3Tone, randomBytes } from '../support/audio.js'
+
+t.test('the full flow: upload URL, PUT straight to storage, complete with the message id', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const mp3 = makeMp3Tone({ seconds: 2, kbps: 128 })
+
+  const ticketRes = await requestUpload(app, { size_bytes: mp3.length, content_type: 'audio/mpeg' })
+  t.equal(ticketRes.statusCode, 201)
+  const ticket = ticketRes.json()
+  t.equal(ticket.key, `dev/renders/${ticket.render_id}.mp3`)
+  t.equal(ticket.upload.method, 'PUT')
+  t.ok(Date.parse(ticket.upload.expires_at) > Date.now())
+  t.match(ticket.upload.headers, { 'content-type': 'audio/mpeg', 'x-amz-acl': 'public-read' })
+
+  const put = await putToStorage(ticket.upload, mp3)
+  t.equal(put.status, 200)
+
+  const completed = await completeUpload(app, ticket.render_id, { message_id: message.id })
+  t.equal(completed.statusCode, 200)
+  const render = completed.json()
+  t.match(render, { id: ticket.render_id, format: 'mp3', size_bytes: mp3.length, bitrate: 128 })
+  t.ok(Math.abs(render.duration - 2) <= 0.1)
+
+  const listed = (await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json()
+  t.same(listed.renders, [render], 'the message lists the render')
+  const served = Buffer.from(await (await fetch(render.url)).arrayBuffer())
+  t.ok(served.equals(mp3), 'its URL serves the same bytes')
+
+  const fetched = await app.inject({ url: `/api/v1/renders/${render.id}`, headers: bearer() })
+  t.same(fetched.json(), render)
+})
+
+t.test('the presigned URL signs type and size and has no checksum parameters', async (t) => {
+  const { app } = await build(t)
+  const ticket = (await requestUpload(app, { size_bytes: 1234 })).json()
+  const url = new URL(ticket.upload.url)
+  const params = [...url.searchParams.keys()].map((name) => name.toLowerCase())
+  t.notOk(params.some((name) => name.startsWith('x-amz-checksum') || name === 'x-amz-sdk-checksum-algorithm'), params.join(','))
+  const signed = (url.searchParams.get('X-Amz-SignedHeaders') ?? '').split(';')
+  for (const header of ['content-type', 'content-length', 'x-amz-acl']) t.ok(signed.includes(header), `${header} is signed`)
+  t.equal(ticket.upload.headers['content-length'], '1234')
+})
+
+t.test('storage refuses a tampered URL, another content type and another size', async (t) => {
+  const { app } = await build(t)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+
+  const tampered = { ...ticket.upload, url: ticket.upload.url.replace(ticket.render_id, '00000000-0000-4000-8000-000000000000') }
+  t.equal((await putToStorage(tampered, mp3)).status, 403, 'tampered URL')
+  t.equal((await putToStorage(ticket.upload, mp3, { 'content-type': 'text/html' })).status, 403, 'another content type')
+  const other = makeMp3Tone({ seconds: 2 })
+  t.not((await putToStorage(ticket.upload, other)).status, 200, 'another size')
+  t.same(await listRenderKeys(app), [], 'nothing was stored')
+})
+
+t.test('storage refuses an expired URL', async (t) => {
+  const { app } = await build(t, { UPLOAD_URL_TTL_SECONDS: 1 })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  await new Promise((resolve) => setTimeout(resolve, 2100))
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 403)
+  t.same(await listRenderKeys(app), [])
+})
+
+t.test('complete before the PUT is 409 and the upload stays pending', async (t) => {
+  const { app } = await build(t)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  const early = await completeUpload(app, ticket.render_id)
+  t.equal(early.statusCode, 409)
+  t.match(early.json(), { code: 'CONFLICT', message: /not been uploaded/ })
+  await putToStorage(ticket.upload, mp3)
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200, 'completes once the object is there')
+})
+
+t.test('complete of a non-MP3 of the declared size is 422 and leaves no object', async (t) => {
+  const { app } = await build(t)
+  const junk = randomBytes(30_000)
+  const ticket = (await requestUpload(app, { size_bytes: junk.length })).json()
+  t.equal((await putToStorage(ticket.upload, junk)).status, 200)
+  const res = await completeUpload(app, ticket.render_id)
+  t.equal(res.statusCode, 422)
+  t.match(res.json(), { code: 'UNPROCESSABLE_ENTITY', message: /not an MP3/ })
+  t.same(await listRenderKeys(app), [])
+  t.equal((await app.inject({ url: `/api/v1/renders/${ticket.render_id}`, headers: bearer() })).statusCode, 404)
+})
+
+t.test('20 concurrent completes attach one render', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length, message_id: message.id })).json()
+  await putToStorage(ticket.upload, mp3)
+  const results = await Promise.all(Array.from({ length: 20 }, () => completeUpload(app, ticket.render_id)))
+  t.same(results.map((res) => res.statusCode), Array(20).fill(200))
+  t.equal(new Set(results.map((res) => res.body)).size, 1, 'every complete returns the same render')
+  const listed = (await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json()
+  t.equal(listed.renders.length, 1)
+})
+
+t.test('upload URL errors', async (t) => {
+  const { app } = await build(t, { MAX_UPLOAD_BYTES: 1000 })
+  const tooBig = await requestUpload(app, { size_bytes: 1001 })
+  t.equal(tooBig.statusCode, 413)
+  t.notOk('upload' in tooBig.json(), 'no URL issued')
+  t.equal((await requestUpload(app, { size_bytes: 10, format: 'wav' })).statusCode, 400)
+  t.equal((await requestUpload(app, { size_bytes: 0 })).statusCode, 400)
+  t.equal((await requestUpload(app, { size_bytes: 10, content_type: 'text/html' })).statusCode, 400)
+  t.equal((await requestUpload(app, { size_bytes: 10, message_id: 'missing' })).statusCode, 404)
+  t.equal((await completeUpload(app, 'missing')).statusCode, 404)
+  t.equal((await app.inject({ url: '/api/v1/renders/missing', headers: bearer() })).statusCode, 404)
+})
+
+t.test('private renders: a signed GET works and the object is not readable without it', async (t) => {
+  const { app } = await build(t, { RENDER_ACL: 'private' })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  t.notOk('x-amz-acl' in ticket.upload.headers, 'no public ACL on private renders')
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200)
+
+  const render = (await app.inject({ url: `/api/v1/renders/${ticket.render_id}`, headers: bearer() })).json()
+  t.match(render.url, /X-Amz-Signature=/)
+  const signed = await fetch(render.url)
+  t.equal(signed.status, 200)
+  t.ok(Buffer.from(await signed.arrayBuffer()).equals(mp3))
+  const unsigned = await fetch(app.storage.publicUrl(ticket.key))
+  t.equal(unsigned.status, 403)
+})
