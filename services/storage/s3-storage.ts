@@ -1,7 +1,7 @@
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import {
-  DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsV2Command,
+  DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
   PutBucketCorsCommand, S3Client, type S3ClientConfig
 } from '@aws-sdk/client-s3'
 import { Upload } from '@aws-sdk/lib-storage'
@@ -146,7 +146,9 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     },
 
     async listObjects (prefix, startAfter) {
-      const res = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, StartAfter: startAfter, MaxKeys: 1000 }))
+      // ListObjects (v1) with Marker: every S3-compatible store has it, and s3rver's v2 continuation
+      // tokens use DES, which OpenSSL 3 no longer provides.
+      const res = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: startAfter, MaxKeys: 1000 }))
       return {
         objects: (res.Contents ?? []).map((object) => ({
           key: object.Key!,
