@@ -8,6 +8,8 @@ export type AppOptions = ConfigPluginOptions
 
 /** The root plugin: configuration, external plugins, our plugins, then the autoloaded routes. */
 export default async function renderServiceApp (fastify: FastifyInstance, opts: AppOptions) {
+  // Before any plugin: child contexts copy the error handler they are registered with.
+  fastify.setErrorHandler(handleError)
   await fastify.register(configPlugin, opts)
 
   await fastify.register(fastifyAutoload, {
@@ -25,6 +27,5 @@ export default async function renderServiceApp (fastify: FastifyInstance, opts: 
     options: {}
   })
 
-  fastify.setErrorHandler(handleError)
   fastify.setNotFoundHandler(handleNotFound)
 }

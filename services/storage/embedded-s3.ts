@@ -51,7 +51,7 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
   fs.mkdirSync(options.directory, { recursive: true })
   const s3rver = new S3rver({
     directory: options.directory,
-    silent: process.env.DEBUG_S3RVER === undefined,
+    silent: true,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }]
   })
   await s3rver.configureBuckets()
