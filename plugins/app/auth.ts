@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
-import { tokenMatches } from '../../services/auth/api-token.js'
+import { tokenChecker } from '../../services/auth/api-token.js'
 import { forbidden, unauthorized } from '../../services/errors.js'
 
 declare module 'fastify' {
@@ -36,7 +36,8 @@ function tokenOf (request: FastifyRequest): string | undefined {
 }
 
 export default fp(async function authPlugin (fastify) {
-  const { API_TOKEN, ADMIN_TOKEN } = fastify.config
+  const isApiToken = tokenChecker(fastify.config.API_TOKEN)
+  const isAdminToken = tokenChecker(fastify.config.ADMIN_TOKEN)
 
   fastify.decorateRequest('tokenVerified', false)
 
@@ -45,16 +46,16 @@ export default fp(async function authPlugin (fastify) {
     const token = tokenOf(request)
     if (token === undefined && config.tokenInForm === true && request.isMultipart()) return
     if (config.auth === 'admin') {
-      if (!tokenMatches(token, ADMIN_TOKEN)) {
-        throw tokenMatches(token, API_TOKEN) ? forbidden('This endpoint needs ADMIN_TOKEN') : unauthorized('A valid admin token is required')
+      if (!isAdminToken(token)) {
+        throw isApiToken(token) ? forbidden('This endpoint needs ADMIN_TOKEN') : unauthorized('A valid admin token is required')
       }
-    } else if (!tokenMatches(token, API_TOKEN)) {
+    } else if (!isApiToken(token)) {
       throw unauthorized()
     }
     request.tokenVerified = true
   })
 
   fastify.decorate('verifyFormToken', function verifyFormToken (token: string | undefined) {
-    if (!tokenMatches(token, API_TOKEN)) throw unauthorized()
+    if (!isApiToken(token)) throw unauthorized()
   })
 }, { name: 'auth', dependencies: ['config'] })

@@ -15,10 +15,14 @@ export function loadOrCreateApiToken (dataDir: string): string {
   return token
 }
 
-/** Constant-time comparison that does not leak the expected token's length. */
-export function tokenMatches (given: string | undefined, expected: string | undefined): boolean {
-  if (given === undefined || expected === undefined) return false
-  const a = crypto.createHash('sha256').update(given).digest()
-  const b = crypto.createHash('sha256').update(expected).digest()
-  return crypto.timingSafeEqual(a, b)
+const digest = (text: string) => crypto.createHash('sha256').update(text).digest()
+
+/**
+ * A constant-time check against one expected token. Comparing digests does not leak the
+ * expected token's length; the expected digest is computed once.
+ */
+export function tokenChecker (expected: string | undefined): (given: string | undefined) => boolean {
+  if (expected === undefined) return () => false
+  const expectedDigest = digest(expected)
+  return (given) => given !== undefined && crypto.timingSafeEqual(digest(given), expectedDigest)
 }

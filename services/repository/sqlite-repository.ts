@@ -28,6 +28,43 @@ function messageFromRow (row: MessageRow): MessageDoc {
   }
 }
 
+/**
+ * Group commit: writes queued in the same event-loop turn share one transaction, so concurrent
+ * requests pay for one WAL commit instead of one each. Each write is a single statement, and SQLite
+ * rolls back a failed statement alone, so a failing write fails only its own caller.
+ */
+function groupCommit (db: Database.Database) {
+  let queue: Array<{ write: () => void, resolve: () => void, reject: (err: unknown) => void }> = []
+  const commitBatch = db.transaction((batch: typeof queue) => batch.map((item) => {
+    try {
+      item.write()
+      return undefined
+    } catch (err) {
+      return { err }
+    }
+  }))
+  function flush () {
+    const batch = queue
+    queue = []
+    let failures: Array<{ err: unknown } | undefined>
+    try {
+      failures = commitBatch.immediate(batch)
+    } catch (err) {
+      for (const item of batch) item.reject(err)
+      return
+    }
+    batch.forEach((item, index) => {
+      const failure = failures[index]
+      if (failure === undefined) item.resolve()
+      else item.reject(failure.err)
+    })
+  }
+  return (write: () => void) => new Promise<void>((resolve, reject) => {
+    queue.push({ write, resolve, reject })
+    if (queue.length === 1) setImmediate(flush)
+  })
+}
+
 export type SqliteRepository = Repository & { readonly db: Database.Database }
 
 /** The embedded database: one SQLite file in WAL mode, shareable by the server and the CLI. */
@@ -37,6 +74,15 @@ export function openSqliteRepository (file: string): SqliteRepository {
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
   db.exec(SQLITE_SCHEMA)
+
+  const statements = new Map<string, Database.Statement>()
+  /** Prepares each SQL text once: preparing costs more than running these statements. IN-lists have at most CHUNK shapes. */
+  function prepared<P extends unknown[] | {} = unknown[], R = unknown> (sql: string): Database.Statement<P, R> {
+    let statement = statements.get(sql)
+    if (statement === undefined) statements.set(sql, statement = db.prepare(sql))
+    return statement as Database.Statement<P, R>
+  }
+  const commitTogether = groupCommit(db)
 
   const threadMessageIds = db.prepare<[string], { id: string }>('SELECT id FROM messages WHERE parent_thread = ? ORDER BY created_at, id')
   const selectThread = db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE id = ?')
@@ -58,13 +104,13 @@ export function openSqliteRepository (file: string): SqliteRepository {
 
   function deleteRecordsOf (messages: MessageDoc[]) {
     const ids = messages.flatMap((message) => message.renders.map((render) => render.id))
-    for (const part of chunks(ids)) db.prepare(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+    for (const part of chunks(ids)) prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
   }
 
   function keysetPage (table: 'threads' | 'messages', where: string, params: unknown[], page: Page) {
     const before = page.before === undefined ? '' : `${where === '' ? 'WHERE' : 'AND'} (created_at < ? OR (created_at = ? AND id < ?))`
     const beforeParams = page.before === undefined ? [] : [page.before.created_at, page.before.created_at, page.before.id]
-    return db.prepare(`SELECT * FROM ${table} ${where} ${before} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    return prepared(`SELECT * FROM ${table} ${where} ${before} ORDER BY created_at DESC, id DESC LIMIT ?`)
       .all(...params, ...beforeParams, page.limit)
   }
 
@@ -72,11 +118,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
     kind: 'sqlite',
     db,
 
-    async ping () { db.prepare('SELECT 1').get() },
+    async ping () { prepared('SELECT 1').get() },
     async close () { db.close() },
 
     async insertThread (thread) {
-      db.prepare('INSERT INTO threads (id, title, users, created_at) VALUES (?, ?, ?, ?)')
+      prepared('INSERT INTO threads (id, title, users, created_at) VALUES (?, ?, ?, ?)')
         .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at)
     },
 
@@ -94,11 +140,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
         const row = selectThread.get(id)
         if (row === undefined) return null
         const thread = threadFromRow(row)
-        const messages = (db.prepare('SELECT * FROM messages WHERE parent_thread = ?').all(id) as MessageRow[]).map(messageFromRow)
+        const messages = (prepared('SELECT * FROM messages WHERE parent_thread = ?').all(id) as MessageRow[]).map(messageFromRow)
         enqueue(messages.flatMap(keysOf), now)
         deleteRecordsOf(messages)
-        db.prepare('DELETE FROM messages WHERE parent_thread = ?').run(id)
-        db.prepare('DELETE FROM threads WHERE id = ?').run(id)
+        prepared('DELETE FROM messages WHERE parent_thread = ?').run(id)
+        prepared('DELETE FROM threads WHERE id = ?').run(id)
         return { thread, messages }
       }).immediate()
     },
@@ -106,7 +152,7 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async insertMessage (message) {
       return db.transaction(() => {
         if (selectThread.get(message.parent_thread) === undefined) return false
-        db.prepare(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
+        prepared(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
           message.id, message.parent_thread, message.user_id, JSON.stringify(message.snapshot),
           message.snapshot_metadata === null ? null : JSON.stringify(message.snapshot_metadata),
@@ -131,7 +177,7 @@ export function openSqliteRepository (file: string): SqliteRepository {
         if (row === undefined) return 'message_not_found' as const
         const renders = JSON.parse(row.renders) as RenderDoc[]
         if (renders.some((existing) => existing.id === render.id)) return 'already_attached' as const
-        db.prepare('UPDATE messages SET renders = ? WHERE id = ?').run(JSON.stringify([...renders, render]), messageId)
+        prepared('UPDATE messages SET renders = ? WHERE id = ?').run(JSON.stringify([...renders, render]), messageId)
         return 'attached' as const
       }).immediate()
     },
@@ -143,14 +189,14 @@ export function openSqliteRepository (file: string): SqliteRepository {
         const message = messageFromRow(row)
         enqueue(keysOf(message), now)
         deleteRecordsOf([message])
-        db.prepare('DELETE FROM messages WHERE id = ?').run(id)
+        prepared('DELETE FROM messages WHERE id = ?').run(id)
         return message
       }).immediate()
     },
 
     async insertRenderRecord (record) {
-      db.prepare(`INSERT INTO render_records (id, key, status, format, content_type, declared_size, size_bytes, bitrate, duration, message_id, expires_at, created_at)
-        VALUES (@id, @key, @status, @format, @content_type, @declared_size, @size_bytes, @bitrate, @duration, @message_id, @expires_at, @created_at)`).run(record)
+      await commitTogether(() => prepared(`INSERT INTO render_records (id, key, status, format, content_type, declared_size, size_bytes, bitrate, duration, message_id, expires_at, created_at)
+        VALUES (@id, @key, @status, @format, @content_type, @declared_size, @size_bytes, @bitrate, @duration, @message_id, @expires_at, @created_at)`).run(record))
     },
 
     async findRenderRecord (id) {
@@ -158,13 +204,13 @@ export function openSqliteRepository (file: string): SqliteRepository {
     },
 
     async markRenderReady (id, fields) {
-      const { changes } = db.prepare(`UPDATE render_records SET status = 'ready', size_bytes = ?, bitrate = ?, duration = ?, message_id = ?, expires_at = NULL
+      const { changes } = prepared(`UPDATE render_records SET status = 'ready', size_bytes = ?, bitrate = ?, duration = ?, message_id = ?, expires_at = NULL
         WHERE id = ? AND status = 'pending'`).run(fields.size_bytes, fields.bitrate, fields.duration, fields.message_id, id)
       return changes === 1 ? selectRecord.get(id) ?? null : null
     },
 
     async setRenderMessage (id, messageId) {
-      db.prepare('UPDATE render_records SET message_id = ? WHERE id = ?').run(messageId, id)
+      prepared('UPDATE render_records SET message_id = ? WHERE id = ?').run(messageId, id)
     },
 
     async discardRenderRecord (id, now) {
@@ -172,26 +218,26 @@ export function openSqliteRepository (file: string): SqliteRepository {
         const record = selectRecord.get(id)
         if (record === undefined) return null
         enqueue([record.key], now)
-        db.prepare('DELETE FROM render_records WHERE id = ?').run(id)
+        prepared('DELETE FROM render_records WHERE id = ?').run(id)
         return record
       }).immediate()
     },
 
     async expirePendingUploads (before, limit) {
       return db.transaction(() => {
-        const expired = db.prepare<[string, number], RenderRecord>(
+        const expired = prepared<[string, number], RenderRecord>(
           "SELECT * FROM render_records WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?"
         ).all(before, limit)
         enqueue(expired.map((record) => record.key), before)
         for (const part of chunks(expired.map((record) => record.id))) {
-          db.prepare(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+          prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
         }
         return expired
       }).immediate()
     },
 
     async countExpiredPendingUploads (before) {
-      return (db.prepare("SELECT COUNT(*) AS count FROM render_records WHERE status = 'pending' AND expires_at < ?").get(before) as { count: number }).count
+      return (prepared("SELECT COUNT(*) AS count FROM render_records WHERE status = 'pending' AND expires_at < ?").get(before) as { count: number }).count
     },
 
     async enqueueDeletions (keys, now) {
@@ -199,26 +245,26 @@ export function openSqliteRepository (file: string): SqliteRepository {
     },
 
     async dueDeletions (now, limit) {
-      return db.prepare<[string, number], DeletionJob>('SELECT * FROM deletion_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, key LIMIT ?').all(now, limit)
+      return prepared<[string, number], DeletionJob>('SELECT * FROM deletion_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, key LIMIT ?').all(now, limit)
     },
 
     async findDeletions (keys) {
       return chunks(keys).flatMap((part) =>
-        db.prepare(`SELECT * FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).all(...part) as DeletionJob[])
+        prepared(`SELECT * FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).all(...part) as DeletionJob[])
     },
 
     async countDeletions () {
-      return (db.prepare('SELECT COUNT(*) AS count FROM deletion_jobs').get() as { count: number }).count
+      return (prepared('SELECT COUNT(*) AS count FROM deletion_jobs').get() as { count: number }).count
     },
 
     async finishDeletions (keys) {
       db.transaction(() => {
-        for (const part of chunks(keys)) db.prepare(`DELETE FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).run(...part)
+        for (const part of chunks(keys)) prepared(`DELETE FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).run(...part)
       }).immediate()
     },
 
     async postponeDeletions (jobs) {
-      const postpone = db.prepare('UPDATE deletion_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE key = ?')
+      const postpone = prepared('UPDATE deletion_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE key = ?')
       db.transaction(() => { for (const job of jobs) postpone.run(job.next_attempt_at, job.last_error, job.key) }).immediate()
     },
 
@@ -227,9 +273,9 @@ export function openSqliteRepository (file: string): SqliteRepository {
       for (const part of chunks(refs)) {
         const keys = part.map((ref) => ref.key)
         const keyOfUrl = new Map(part.map((ref) => [ref.url, ref.key]))
-        const records = db.prepare(`SELECT key FROM render_records WHERE key IN (${placeholders(keys.length)})`).all(...keys) as Array<{ key: string }>
+        const records = prepared(`SELECT key FROM render_records WHERE key IN (${placeholders(keys.length)})`).all(...keys) as Array<{ key: string }>
         for (const { key } of records) used.add(key)
-        const embedded = db.prepare(`SELECT json_extract(r.value, '$.key') AS key, json_extract(r.value, '$.url') AS url
+        const embedded = prepared(`SELECT json_extract(r.value, '$.key') AS key, json_extract(r.value, '$.url') AS url
           FROM messages, json_each(messages.renders) AS r
           WHERE json_extract(r.value, '$.key') IN (${placeholders(keys.length)}) OR json_extract(r.value, '$.url') IN (${placeholders(keys.length)})`)
           .all(...keys, ...part.map((ref) => ref.url)) as Array<{ key: string | null, url: string | null }>
@@ -245,7 +291,7 @@ export function openSqliteRepository (file: string): SqliteRepository {
 
     async * allRenderKeys () {
       // Read fully before yielding: the caller awaits between keys and the connection must stay free.
-      const rows = db.prepare(`SELECT key FROM render_records WHERE status = 'ready'
+      const rows = prepared(`SELECT key FROM render_records WHERE status = 'ready'
         UNION SELECT json_extract(r.value, '$.key') FROM messages, json_each(messages.renders) AS r
         WHERE json_extract(r.value, '$.key') IS NOT NULL`).pluck().all() as string[]
       yield * rows
@@ -253,25 +299,25 @@ export function openSqliteRepository (file: string): SqliteRepository {
 
     async acquireLease (name, holder, now, expiresAt) {
       return db.transaction(() => {
-        const lease = db.prepare<[string], { holder: string, expires_at: string }>('SELECT holder, expires_at FROM leases WHERE name = ?').get(name)
+        const lease = prepared<[string], { holder: string, expires_at: string }>('SELECT holder, expires_at FROM leases WHERE name = ?').get(name)
         if (lease !== undefined && lease.holder !== holder && lease.expires_at > now) return false
-        db.prepare('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at')
+        prepared('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at')
           .run(name, holder, expiresAt)
         return true
       }).immediate()
     },
 
     async releaseLease (name, holder) {
-      db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder)
+      prepared('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder)
     },
 
     async getState (name) {
-      return (db.prepare<[string], { value: string }>('SELECT value FROM state WHERE name = ?').get(name))?.value ?? null
+      return (prepared<[string], { value: string }>('SELECT value FROM state WHERE name = ?').get(name))?.value ?? null
     },
 
     async setState (name, value) {
-      if (value === null) db.prepare('DELETE FROM state WHERE name = ?').run(name)
-      else db.prepare('INSERT INTO state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value)
+      if (value === null) prepared('DELETE FROM state WHERE name = ?').run(name)
+      else prepared('INSERT INTO state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value').run(name, value)
     }
   }
   return repository

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { AppConfig } from '../../config.js'
 import { NotMp3Error } from '../audio/inspect-mp3.js'
 import { conflict, notFound, payloadTooLarge, unprocessable } from '../errors.js'
@@ -9,6 +8,7 @@ import type { RenderAttacher } from '../renders/attach-render.js'
 import { renderKey } from '../renders/render-keys.js'
 import { verifyStoredMp3 } from './verify-stored-mp3.js'
 import { monotonicNow } from '../clock.js'
+import { newId } from '../ids.js'
 
 interface Deps {
   repository: Repository
@@ -37,7 +37,7 @@ export function createDirectUploads (deps: Deps) {
   async function start (request: UploadRequest) {
     if (request.size_bytes > config.MAX_UPLOAD_BYTES) throw payloadTooLarge(config.MAX_UPLOAD_BYTES)
     if (request.message_id !== undefined && await repository.findMessage(request.message_id) === null) throw notFound('Message')
-    const id = randomUUID()
+    const id = newId()
     const key = renderKey(config.ENV, id)
     const upload = await storage.presignPut(key, {
       contentType: request.content_type,

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { MultipartFile } from '@fastify/multipart'
 import { NotMp3Error } from '../audio/inspect-mp3.js'
@@ -9,6 +8,7 @@ import { renderKey } from '../renders/render-keys.js'
 import { parseUploadFields } from './upload-fields.js'
 import { verifyStoredMp3 } from './verify-stored-mp3.js'
 import { monotonicNow } from '../clock.js'
+import { newId } from '../ids.js'
 
 /** Room for the multipart envelope and the small fields around the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024
@@ -75,7 +75,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
   }
 
   async function storeFile (part: MultipartFile) {
-    const id = randomUUID()
+    const id = newId()
     const key = renderKey(env, id)
     try {
       const { size } = await storage.putObject(key, part.file, { contentType: 'audio/mpeg' })

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
 import {
@@ -7,6 +6,7 @@ import {
 import { monotonicNow } from '../../../../services/clock.js'
 import { notFound } from '../../../../services/errors.js'
 import type { MessageDoc } from '../../../../services/repository/types.js'
+import { newId } from '../../../../services/ids.js'
 
 const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { repository, renderView, deletionQueue, keysOfMessage, attachRender } = fastify
@@ -22,7 +22,7 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const { body } = request
     const now = monotonicNow()
     const message: MessageDoc = {
-      id: randomUUID(),
+      id: newId(),
       parent_thread: body.parent_thread,
       user_id: body.user_id,
       snapshot: body.snapshot,

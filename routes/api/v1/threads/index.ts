@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
@@ -7,6 +6,7 @@ import { CreateThreadSchema, PageQuerySchema, ThreadPageSchema, ThreadSchema } f
 import { monotonicNow } from '../../../../services/clock.js'
 import { notFound } from '../../../../services/errors.js'
 import { pageFromQuery, withNextCursor } from '../../../../services/http/cursor.js'
+import { newId } from '../../../../services/ids.js'
 
 const ThreadDeletedSchema = Type.Object({
   status: Type.Literal('deleted'),
@@ -27,7 +27,7 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const thread = {
-      id: randomUUID(),
+      id: newId(),
       title: request.body.title ?? null,
       users: request.body.users ?? [],
       messages: [],
