@@ -70,7 +70,10 @@ async function main () {
     if (!res.ok) throw Object.assign(new Error(`storage answered ${res.status}`), { Code: /<Code>(\w+)<\/Code>/.exec(await res.text())?.[1] })
     return 'uploaded with the signed URL and headers'
   }))
-  results.push(await step(config.RENDER_ACL === 'private' ? 'signed GET URL' : 'public URL', async () => {
+  const presignedPutPassed = results[results.length - 1]
+  const readStep = config.RENDER_ACL === 'private' ? 'signed GET URL' : 'public URL'
+  if (!presignedPutPassed) console.log(`SKIPPED ${readStep} — nothing was uploaded to read back`)
+  else results.push(await step(readStep, async () => {
     const url = config.RENDER_ACL === 'private' ? (await storage.presignGet(presignedKey, 300)).url : storage.publicUrl(presignedKey)
     const res = await fetch(url)
     const body = Buffer.from(await res.arrayBuffer())

@@ -17,12 +17,22 @@ const HINTS: Record<string, string[]> = {
     'the object is not publicly readable: renders are uploaded with ACL public-read (RENDER_ACL); check that the provider allows ACLs',
     'with a CDN, S3_PUBLIC_BASE_URL must point at this bucket'
   ],
+  // HEAD answers have no body, so the provider's error code is lost; only the status is left.
+  'HTTP 403': [
+    'a HEAD request was refused: usually S3_ACCESS_KEY / S3_SECRET_KEY are wrong (SignatureDoesNotMatch),',
+    'or the key has no access to this bucket; the upload step below shows the provider’s error code'
+  ],
+  'HTTP 404': ['S3_BUCKET_NAME does not exist at this endpoint (Spaces buckets belong to one region: check the endpoint)'],
   CorsRejected: ['run `npm run storage:cors` so browsers may PUT straight to the bucket']
 }
 
 export function errorCodeOf (err: unknown): string {
-  const error = err as { name?: string, Code?: string, code?: string, cause?: { code?: string } }
-  return error.Code ?? error.cause?.code ?? error.code ?? error.name ?? 'UnknownError'
+  const error = err as { name?: string, Code?: string, code?: string, cause?: { code?: string }, $metadata?: { httpStatusCode?: number } }
+  const code = error.Code ?? error.cause?.code ?? error.code ?? error.name
+  if ((code === undefined || code === 'Unknown' || code === 'UnknownError') && error.$metadata?.httpStatusCode !== undefined) {
+    return `HTTP ${error.$metadata.httpStatusCode}`
+  }
+  return code ?? 'UnknownError'
 }
 
 export function hintsFor (code: string): string[] {
