@@ -9,10 +9,14 @@ const LEASE_NAME = 'render-sweeper'
 const LEASE_MS = 10 * 60_000
 const CURSOR_STATE = 'render-sweeper:start-after'
 const MISSING_REPORT_LIMIT = 100
+const EXPIRY_BATCH = 1000
 
 export interface SweepOptions {
   dryRun: boolean
-  /** Objects younger than this are never orphans: an upload may still be on its way to a record. */
+  /**
+   * Objects younger than this are never orphans (an upload may still be on its way to a record),
+   * and ready renders younger than this are given time to be attached to a message.
+   */
   orphanGraceMs: number
   /** How long past its URL's expiry a pending upload is kept. */
   pendingGraceMs: number
@@ -23,6 +27,8 @@ export interface SweepSummary {
   status: 'completed' | 'lease_held'
   dry_run: boolean
   expired_uploads: number
+  /** Ready renders never attached to a message within the grace period: expired and queued for deletion. */
+  unattached_renders: number
   scanned_objects: number
   orphan_objects: number
   deleted_objects: number
@@ -51,6 +57,7 @@ export function createSweeper (deps: { repository: Repository, storage: ObjectSt
       status: 'completed',
       dry_run: options.dryRun,
       expired_uploads: 0,
+      unattached_renders: 0,
       scanned_objects: 0,
       orphan_objects: 0,
       deleted_objects: 0,
@@ -66,6 +73,7 @@ export function createSweeper (deps: { repository: Repository, storage: ObjectSt
     if (!await renewLease()) return { ...summary, status: 'lease_held' }
     try {
       await expireUploads(summary, options, startedAt)
+      await expireUnattachedRenders(summary, options, startedAt)
       await scanForOrphans(summary, options, startedAt, renewLease)
       if (!options.dryRun) {
         const outcome = await deletionQueue.runDue(Number.POSITIVE_INFINITY)
@@ -81,17 +89,30 @@ export function createSweeper (deps: { repository: Repository, storage: ObjectSt
     return summary
   }
 
+  /** Expires in batches of 1000 and adds the count to the summary; a dry run only counts. */
+  async function expireInBatches (options: SweepOptions, count: () => Promise<number>, expire: () => Promise<unknown[]>): Promise<number> {
+    if (options.dryRun) return count()
+    let total = 0
+    for (;;) {
+      const expired = await expire()
+      total += expired.length
+      if (expired.length < EXPIRY_BATCH) return total
+    }
+  }
+
   async function expireUploads (summary: SweepSummary, options: SweepOptions, now: Date) {
     const before = new Date(now.getTime() - options.pendingGraceMs).toISOString()
-    if (options.dryRun) {
-      summary.expired_uploads = await repository.countExpiredPendingUploads(before)
-      return
-    }
-    for (;;) {
-      const expired = await repository.expirePendingUploads(before, 1000)
-      summary.expired_uploads += expired.length
-      if (expired.length < 1000) return
-    }
+    summary.expired_uploads = await expireInBatches(options,
+      () => repository.countExpiredPendingUploads(before),
+      () => repository.expirePendingUploads(before, EXPIRY_BATCH))
+  }
+
+  /** A render attached meanwhile keeps its object: the queue refuses keys a message render still uses. */
+  async function expireUnattachedRenders (summary: SweepSummary, options: SweepOptions, now: Date) {
+    const before = new Date(now.getTime() - options.orphanGraceMs).toISOString()
+    summary.unattached_renders = await expireInBatches(options,
+      () => repository.countUnattachedRenders(before),
+      () => repository.expireUnattachedRenders(before, EXPIRY_BATCH))
   }
 
   async function scanForOrphans (summary: SweepSummary, options: SweepOptions, now: Date, renewLease: () => Promise<boolean>) {

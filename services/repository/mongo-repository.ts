@@ -16,6 +16,7 @@ export async function ensureMongoIndexes (db: MongoDbLike) {
     db.collection('render_records').createIndex({ id: 1 }, { unique: true }),
     db.collection('render_records').createIndex({ key: 1 }, { unique: true }),
     db.collection('render_records').createIndex({ status: 1, expires_at: 1 }),
+    db.collection('render_records').createIndex({ status: 1, message_id: 1, created_at: 1 }),
     db.collection('deletion_jobs').createIndex({ key: 1 }, { unique: true }),
     db.collection('deletion_jobs').createIndex({ next_attempt_at: 1 }),
     db.collection('leases').createIndex({ name: 1 }, { unique: true }),
@@ -121,6 +122,14 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       return expired
     },
     async countExpiredPendingUploads (before) { return records.countDocuments({ status: 'pending', expires_at: { $lt: before } }) },
+    async expireUnattachedRenders (before, limit) {
+      const unattached = { status: 'ready', message_id: null }
+      const expired = await records.find({ ...unattached, created_at: { $lt: before } }, { ...NO_ID, sort: { created_at: 1 }, limit }).toArray() as unknown as RenderRecord[]
+      await enqueue(expired.map((record) => record.key), before)
+      await records.deleteMany({ id: { $in: expired.map((record) => record.id) }, ...unattached })
+      return expired
+    },
+    async countUnattachedRenders (before) { return records.countDocuments({ status: 'ready', message_id: null, created_at: { $lt: before } }) },
 
     async enqueueDeletions (keys, now) { await enqueue(keys, now) },
     async dueDeletions (now, limit) {

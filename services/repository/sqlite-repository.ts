@@ -107,6 +107,18 @@ export function openSqliteRepository (file: string): SqliteRepository {
     for (const part of chunks(ids)) prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
   }
 
+  /** Queues the keys of the records `where` selects (before, limit) and removes those records, in one transaction. */
+  function expireRecords (where: string, before: string, limit: number) {
+    return db.transaction(() => {
+      const expired = prepared<[string, number], RenderRecord>(`SELECT * FROM render_records WHERE ${where} LIMIT ?`).all(before, limit)
+      enqueue(expired.map((record) => record.key), before)
+      for (const part of chunks(expired.map((record) => record.id))) {
+        prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+      }
+      return expired
+    }).immediate()
+  }
+
   function keysetPage (table: 'threads' | 'messages', where: string, params: unknown[], page: Page) {
     const before = page.before === undefined ? '' : `${where === '' ? 'WHERE' : 'AND'} (created_at < ? OR (created_at = ? AND id < ?))`
     const beforeParams = page.before === undefined ? [] : [page.before.created_at, page.before.created_at, page.before.id]
@@ -224,20 +236,20 @@ export function openSqliteRepository (file: string): SqliteRepository {
     },
 
     async expirePendingUploads (before, limit) {
-      return db.transaction(() => {
-        const expired = prepared<[string, number], RenderRecord>(
-          "SELECT * FROM render_records WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?"
-        ).all(before, limit)
-        enqueue(expired.map((record) => record.key), before)
-        for (const part of chunks(expired.map((record) => record.id))) {
-          prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
-        }
-        return expired
-      }).immediate()
+      return expireRecords("status = 'pending' AND expires_at < ? ORDER BY expires_at", before, limit)
     },
 
     async countExpiredPendingUploads (before) {
       return (prepared("SELECT COUNT(*) AS count FROM render_records WHERE status = 'pending' AND expires_at < ?").get(before) as { count: number }).count
+    },
+
+    async expireUnattachedRenders (before, limit) {
+      return expireRecords("status = 'ready' AND message_id IS NULL AND created_at < ? ORDER BY created_at", before, limit)
+    },
+
+    async countUnattachedRenders (before) {
+      return (prepared("SELECT COUNT(*) AS count FROM render_records WHERE status = 'ready' AND message_id IS NULL AND created_at < ?")
+        .get(before) as { count: number }).count
     },
 
     async enqueueDeletions (keys, now) {

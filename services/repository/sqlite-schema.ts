@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS render_records (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS render_records_pending ON render_records (status, expires_at);
+CREATE INDEX IF NOT EXISTS render_records_unattached ON render_records (status, message_id, created_at);
 
 CREATE TABLE IF NOT EXISTS deletion_jobs (
   key TEXT PRIMARY KEY,

@@ -118,6 +118,13 @@ export interface Repository {
   expirePendingUploads (before: string, limit: number): Promise<RenderRecord[]>
   /** How many pending records `expirePendingUploads(before)` would take (dry runs). */
   countExpiredPendingUploads (before: string): Promise<number>
+  /**
+   * Ready records never attached to a message (message_id null) created before `before`:
+   * enqueue their keys, remove them. A record attached meanwhile is kept.
+   */
+  expireUnattachedRenders (before: string, limit: number): Promise<RenderRecord[]>
+  /** How many records `expireUnattachedRenders(before)` would take (dry runs). */
+  countUnattachedRenders (before: string): Promise<number>
 
   /** Idempotent: a key already queued keeps its schedule. */
   enqueueDeletions (keys: string[], now: string): Promise<void>

@@ -175,6 +175,25 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     t.equal((await repository.findDeletions([expired.key])).length, 1)
   })
 
+  t.test('unattached ready renders expire after their grace; attached, fresh and pending ones stay', async (t) => {
+    const { repository } = await subject(t)
+    const ready = { status: 'ready' as const, expires_at: null, size_bytes: 100 }
+    const unattached = record({ ...ready, created_at: iso(100) })
+    const fresh = record({ ...ready, created_at: iso(5000) })
+    const attached = record({ ...ready, created_at: iso(100), message_id: 'm1' })
+    const pending = record({ created_at: iso(100) })
+    for (const item of [unattached, fresh, attached, pending]) await repository.insertRenderRecord(item)
+
+    t.equal(await repository.countUnattachedRenders(iso(200)), 1)
+    t.same(await repository.expireUnattachedRenders(iso(200), 10), [unattached])
+    t.equal(await repository.findRenderRecord(unattached.id), null)
+    t.same((await repository.findDeletions([unattached.key])).map((job) => job.key), [unattached.key], 'its key is queued')
+    for (const kept of [fresh, attached, pending]) t.same(await repository.findRenderRecord(kept.id), kept, `${kept.id} untouched`)
+    t.same(await repository.findDeletions([fresh.key, attached.key, pending.key]), [], 'no other key queued')
+    t.equal(await repository.countUnattachedRenders(iso(200)), 0)
+    t.same(await repository.expireUnattachedRenders(iso(200), 10), [])
+  })
+
   t.test('deletion queue: idempotent enqueue, due jobs, postpone, finish', async (t) => {
     const { repository } = await subject(t)
     await repository.enqueueDeletions(['a', 'b', 'c'], iso(0))

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
-import { ADMIN_TOKEN, build, bearer, completeUpload, listRenderKeys, putToStorage, requestUpload } from '../helper.js'
+import {
+  ADMIN_TOKEN, build, bearer, completeUpload, createMessage, createThread, listen, listRenderKeys, putToStorage, requestUpload, uploadAudio
+} from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
 const sweepNow = { orphanGraceMs: 0, pendingGraceMs: 0 }
@@ -18,9 +20,10 @@ async function seedObjects (app: FastifyInstance, live: number, orphans: number)
   for (let i = 0; i < orphans; i++) orphanKeys.push(`dev/renders/${randomUUID()}.mp3`)
   await inBatches([...liveKeys, ...orphanKeys], 32, (key) => app.storage.putObject(key, body, { contentType: 'audio/mpeg' }))
   const now = new Date().toISOString()
+  // Live renders are attached: a ready record without a message id is swept as unattached.
   await inBatches(liveKeys, 32, (key) => app.repository.insertRenderRecord({
     id: key.slice('dev/renders/'.length, -4), key, status: 'ready', format: 'mp3', content_type: 'audio/mpeg',
-    declared_size: null, size_bytes: 1, bitrate: null, duration: null, message_id: null, expires_at: null, created_at: now
+    declared_size: null, size_bytes: 1, bitrate: null, duration: null, message_id: 'live-message', expires_at: null, created_at: now
   }))
   await new Promise((resolve) => setTimeout(resolve, 20))
   return { liveKeys, orphanKeys }
@@ -89,6 +92,32 @@ t.test('an expired upload that was PUT but never completed loses its object', as
   t.equal(summary.expired_uploads, 1)
   t.same(await listRenderKeys(app), [])
   t.equal((await completeUpload(app, ticket.render_id)).statusCode, 404)
+})
+
+t.test('an uploaded render never attached to a message loses its object after the grace; an attached one keeps it', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const unattached = (await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))).body
+  const attached = (await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))).body
+  const message = await createMessage(app, (await createThread(app)).id)
+  const attach = await app.inject({
+    method: 'POST', url: `/api/v1/messages/${message.id}/renders`, headers: bearer(), payload: { render: { id: attached.id, url: attached.url } }
+  })
+  t.equal(attach.statusCode, 200)
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  const [attachedKey, unattachedKey] = [attached.id, unattached.id].map((id) => `dev/renders/${id}.mp3`)
+  const cleanup = (payload: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/api/v1/admin/cleanup', headers: bearer(ADMIN_TOKEN), payload })
+
+  t.match((await cleanup({})).json(), { unattached_renders: 0, deleted_objects: 0 }, 'within ORPHAN_GRACE_SECONDS')
+  t.match((await cleanup({ dry_run: true, older_than: '0s' })).json(), { dry_run: true, unattached_renders: 1, orphan_objects: 0, deleted_objects: 0 })
+  t.same((await listRenderKeys(app)).sort(), [attachedKey, unattachedKey].sort(), 'the dry run deletes nothing')
+
+  t.match((await cleanup({ older_than: '0s' })).json(), { unattached_renders: 1, orphan_objects: 0, deleted_objects: 1, kept_in_use: 0 })
+  t.same(await listRenderKeys(app), [attachedKey], 'only the attached render\'s object is left')
+  t.equal((await app.inject({ method: 'GET', url: `/api/v1/renders/${unattached.id}`, headers: bearer() })).statusCode, 404)
+  t.equal((await app.inject({ method: 'GET', url: `/api/v1/renders/${attached.id}`, headers: bearer() })).statusCode, 200)
+  t.equal(await app.repository.countDeletions(), 0, 'nothing left queued')
 })
 
 t.test('renders whose object is missing are reported', async (t) => {

@@ -8,6 +8,7 @@ const SweepSummarySchema = Type.Object({
   status: Type.Literal('completed'),
   dry_run: Type.Boolean(),
   expired_uploads: Type.Integer(),
+  unattached_renders: Type.Integer(),
   scanned_objects: Type.Integer(),
   orphan_objects: Type.Integer(),
   deleted_objects: Type.Integer(),
@@ -26,7 +27,8 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Admin'],
       summary: 'Run the render sweeper now (ADMIN_TOKEN only)',
-      description: 'Expires stale pending uploads, deletes orphan objects older than `older_than` (default ORPHAN_GRACE_SECONDS), ' +
+      description: 'Expires stale pending uploads and ready renders never attached to a message within `older_than`, ' +
+        'deletes orphan objects older than `older_than` (default ORPHAN_GRACE_SECONDS), ' +
         'drains the deletion queue and reports renders whose object is missing. 409 while another sweep holds the lease.',
       body: Type.Optional(Type.Object({
         token: Type.Optional(TokenSchema),
