@@ -16,6 +16,8 @@ export const conflict = (message: string) => new AppError(409, 'CONFLICT', messa
 export const payloadTooLarge = (limit: number) => new AppError(413, 'PAYLOAD_TOO_LARGE', `The file exceeds the ${limit}-byte limit`)
 export const unsupportedMediaType = (message: string) => new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message)
 export const unprocessable = (message: string) => new AppError(422, 'UNPROCESSABLE_ENTITY', message)
+/** A render whose object is queued for deletion may not be used again. */
+export const renderDeleted = () => new AppError(409, 'RENDER_DELETED', 'This render has been deleted; upload it again')
 export const serviceUnavailable = (message: string) => new AppError(503, 'SERVICE_UNAVAILABLE', message)
 
 /** Body of every error response. */

@@ -9,7 +9,7 @@ import { createDirectUploads, type DirectUploads } from '../../services/uploads/
 declare module 'fastify' {
   interface FastifyInstance {
     deletionQueue: DeletionQueue
-    attachRender: RenderAttacher
+    renderAttacher: RenderAttacher
     renderView: RenderView
     keysOfMessage: KeysOfMessage
     directUploads: DirectUploads
@@ -20,10 +20,10 @@ declare module 'fastify' {
 export default fp(async function renderServicesPlugin (fastify) {
   const { repository, storage, config, log } = fastify
   const deletionQueue = createDeletionQueue({ repository, storage, log })
-  const attachRender = createRenderAttacher({ repository, storage, config })
+  const renderAttacher = createRenderAttacher({ repository, storage, config })
   fastify.decorate('deletionQueue', deletionQueue)
-  fastify.decorate('attachRender', attachRender)
-  fastify.decorate('directUploads', createDirectUploads({ repository, storage, deletionQueue, attachRender, config }))
+  fastify.decorate('renderAttacher', renderAttacher)
+  fastify.decorate('directUploads', createDirectUploads({ repository, storage, deletionQueue, renderAttacher, config }))
   fastify.decorate('renderView', createRenderView(storage, config))
   fastify.decorate('keysOfMessage', keysOfMessage(storage, config.ENV))
 }, { name: 'render-services', dependencies: ['config', 'storage', 'repository'] })

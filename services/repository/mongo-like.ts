@@ -18,6 +18,7 @@ export interface CollectionLike {
   findOne (filter: Filter, options?: FindOptions): Promise<Record<string, unknown> | null>
   find (filter: Filter, options?: FindOptions): { toArray (): Promise<Array<Record<string, unknown>>> }
   updateOne (filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<UpdateResult>
+  updateMany (filter: Filter, update: Update): Promise<UpdateResult>
   deleteOne (filter: Filter): Promise<{ deletedCount: number }>
   deleteMany (filter: Filter): Promise<{ deletedCount: number }>
   countDocuments (filter: Filter): Promise<number>

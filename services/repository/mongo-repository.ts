@@ -1,6 +1,6 @@
 import type { Filter, MongoDbLike } from './mongo-like.js'
 import { isDuplicateKey } from './mongo-like.js'
-import type { DeletionJob, MessageDoc, Page, RenderDoc, RenderRecord, Repository, ThreadDoc } from './types.js'
+import type { DeletionJob, KeysOfMessage, MessageDoc, Page, RenderDoc, RenderRecord, Repository, ThreadDoc } from './types.js'
 
 const NO_ID = { projection: { _id: 0 as const } }
 const NEWEST_FIRST = { created_at: -1 as const, id: -1 as const }
@@ -50,7 +50,27 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     }
   }
 
-  const renderIdsOf = (docs: MessageDoc[]) => docs.flatMap((message) => message.renders.map((render) => render.id))
+  /** Queues every key the messages use (their renders, and uploads recorded for them), then removes those records. */
+  async function forgetRendersOf (docs: MessageDoc[], keysOf: KeysOfMessage, now: string): Promise<string[]> {
+    const messageIds = docs.map((message) => message.id)
+    const renderIds = docs.flatMap((message) => message.renders.map((render) => render.id))
+    const uploads = await records.find({ message_id: { $in: messageIds } }, { projection: { _id: 0, key: 1 } }).toArray()
+    const keys = [...new Set([...docs.flatMap(keysOf), ...uploads.map((record) => record.key as string)])]
+    await enqueue(keys, now)
+    await records.deleteMany({ $or: [{ id: { $in: renderIds } }, { message_id: { $in: messageIds } }] })
+    return keys
+  }
+
+  /** No multi-document transaction: a render queued between this check and the write is still kept by the queue's in-use check. */
+  async function anyQueued (renders: RenderDoc[]) {
+    const keys = renders.flatMap((render) => render.key === undefined ? [] : [render.key])
+    return keys.length > 0 && await jobs.countDocuments({ key: { $in: keys } }) > 0
+  }
+
+  async function linkRecords (renders: RenderDoc[], messageId: string) {
+    if (renders.length === 0) return
+    await records.updateMany({ id: { $in: renders.map((render) => render.id) }, message_id: null }, { $set: { message_id: messageId } })
+  }
 
   return {
     kind: 'mongodb',
@@ -67,18 +87,19 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       const thread = await threads.findOne({ id }, NO_ID) as ThreadDoc | null
       if (thread === null) return null
       const docs = await messages.find({ parent_thread: id }, NO_ID).toArray() as unknown as MessageDoc[]
-      await enqueue(docs.flatMap(keysOf), now)
-      await records.deleteMany({ id: { $in: renderIdsOf(docs) } })
+      const keys = await forgetRendersOf(docs, keysOf, now)
       await messages.deleteMany({ parent_thread: id })
       await threads.deleteOne({ id })
-      return { thread, messages: docs }
+      return { thread, messages: docs, keys }
     },
 
     async insertMessage (message) {
-      if (await threads.findOne({ id: message.parent_thread }, NO_ID) === null) return false
+      if (await threads.findOne({ id: message.parent_thread }, NO_ID) === null) return 'thread_not_found'
+      if (await anyQueued(message.renders)) return 'render_deleted'
       await messages.insertOne({ ...message })
       await threads.updateOne({ id: message.parent_thread }, { $push: { messages: message.id } })
-      return true
+      await linkRecords(message.renders, message.id)
+      return 'inserted'
     },
     async findMessage (id) { return await messages.findOne({ id }, NO_ID) as MessageDoc | null },
     async listMessages (threadId, page) {
@@ -86,19 +107,20 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     },
 
     async attachRender (messageId, render: RenderDoc) {
+      if (await anyQueued([render])) return 'render_deleted'
       const { modifiedCount } = await messages.updateOne({ id: messageId, 'renders.id': { $ne: render.id } }, { $push: { renders: render } })
-      if (modifiedCount === 1) return 'attached'
-      return await messages.findOne({ id: messageId }, NO_ID) === null ? 'message_not_found' : 'already_attached'
+      if (modifiedCount === 0 && await messages.findOne({ id: messageId }, NO_ID) === null) return 'message_not_found'
+      await linkRecords([render], messageId)
+      return modifiedCount === 1 ? 'attached' : 'already_attached'
     },
 
     async deleteMessage (id, keysOf, now) {
       const message = await messages.findOne({ id }, NO_ID) as MessageDoc | null
       if (message === null) return null
-      await enqueue(keysOf(message), now)
-      await records.deleteMany({ id: { $in: renderIdsOf([message]) } })
+      const keys = await forgetRendersOf([message], keysOf, now)
       await messages.deleteOne({ id })
       await threads.updateOne({ id: message.parent_thread }, { $pull: { messages: id } })
-      return message
+      return { message, keys }
     },
 
     async insertRenderRecord (record) { await records.insertOne({ ...record }) },
@@ -107,7 +129,6 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       const { modifiedCount } = await records.updateOne({ id, status: 'pending' }, { $set: { ...fields, status: 'ready', expires_at: null } })
       return modifiedCount === 1 ? await records.findOne({ id }, NO_ID) as RenderRecord | null : null
     },
-    async setRenderMessage (id, messageId) { await records.updateOne({ id }, { $set: { message_id: messageId } }) },
     async discardRenderRecord (id, now) {
       const record = await records.findOne({ id }, NO_ID) as RenderRecord | null
       if (record === null) return null

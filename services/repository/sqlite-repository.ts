@@ -102,9 +102,33 @@ export function openSqliteRepository (file: string): SqliteRepository {
 
   const enqueue = (keys: string[], now: string) => { for (const key of keys) insertJob.run(key, now, now) }
 
-  function deleteRecordsOf (messages: MessageDoc[]) {
-    const ids = messages.flatMap((message) => message.renders.map((render) => render.id))
-    for (const part of chunks(ids)) prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+  /**
+   * Queues every key the messages use (their renders, and any upload recorded for them) and removes
+   * those render records; returns the queued keys. Runs inside the caller's transaction.
+   */
+  function forgetRendersOf (messages: MessageDoc[], keysOf: KeysOfMessage, now: string): string[] {
+    const keys = new Set(messages.flatMap(keysOf))
+    const renderIds = messages.flatMap((message) => message.renders.map((render) => render.id))
+    for (const part of chunks(renderIds)) prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
+    for (const part of chunks(messages.map((message) => message.id))) {
+      const where = `message_id IN (${placeholders(part.length)})`
+      for (const key of prepared<string[], string>(`SELECT key FROM render_records WHERE ${where}`).pluck().all(...part)) keys.add(key)
+      prepared(`DELETE FROM render_records WHERE ${where}`).run(...part)
+    }
+    enqueue([...keys], now)
+    return [...keys]
+  }
+
+  /** Whether any of these render keys is queued for deletion: such a render may not be attached again. */
+  function anyQueued (renders: RenderDoc[]) {
+    const keys = renders.flatMap((render) => render.key === undefined ? [] : [render.key])
+    return chunks(keys).some((part) => prepared(`SELECT 1 FROM deletion_jobs WHERE key IN (${placeholders(part.length)}) LIMIT 1`).get(...part) !== undefined)
+  }
+
+  /** A render attached to a message links its render record to that message (first message wins). */
+  function linkRecords (renders: RenderDoc[], messageId: string) {
+    const link = prepared('UPDATE render_records SET message_id = ? WHERE id = ? AND message_id IS NULL')
+    for (const render of renders) link.run(messageId, render.id)
   }
 
   /** Queues the keys of the records `where` selects (before, limit) and removes those records, in one transaction. */
@@ -153,24 +177,25 @@ export function openSqliteRepository (file: string): SqliteRepository {
         if (row === undefined) return null
         const thread = threadFromRow(row)
         const messages = (prepared('SELECT * FROM messages WHERE parent_thread = ?').all(id) as MessageRow[]).map(messageFromRow)
-        enqueue(messages.flatMap(keysOf), now)
-        deleteRecordsOf(messages)
+        const keys = forgetRendersOf(messages, keysOf, now)
         prepared('DELETE FROM messages WHERE parent_thread = ?').run(id)
         prepared('DELETE FROM threads WHERE id = ?').run(id)
-        return { thread, messages }
+        return { thread, messages, keys }
       }).immediate()
     },
 
     async insertMessage (message) {
       return db.transaction(() => {
-        if (selectThread.get(message.parent_thread) === undefined) return false
+        if (selectThread.get(message.parent_thread) === undefined) return 'thread_not_found' as const
+        if (anyQueued(message.renders)) return 'render_deleted' as const
         prepared(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
           message.id, message.parent_thread, message.user_id, JSON.stringify(message.snapshot),
           message.snapshot_metadata === null ? null : JSON.stringify(message.snapshot_metadata),
           JSON.stringify(message.renders), message.timestamp, message.created_at
         )
-        return true
+        linkRecords(message.renders, message.id)
+        return 'inserted' as const
       }).immediate()
     },
 
@@ -189,7 +214,9 @@ export function openSqliteRepository (file: string): SqliteRepository {
         if (row === undefined) return 'message_not_found' as const
         const renders = JSON.parse(row.renders) as RenderDoc[]
         if (renders.some((existing) => existing.id === render.id)) return 'already_attached' as const
+        if (anyQueued([render])) return 'render_deleted' as const
         prepared('UPDATE messages SET renders = ? WHERE id = ?').run(JSON.stringify([...renders, render]), messageId)
+        linkRecords([render], messageId)
         return 'attached' as const
       }).immediate()
     },
@@ -199,10 +226,9 @@ export function openSqliteRepository (file: string): SqliteRepository {
         const row = selectMessage.get(id)
         if (row === undefined) return null
         const message = messageFromRow(row)
-        enqueue(keysOf(message), now)
-        deleteRecordsOf([message])
+        const keys = forgetRendersOf([message], keysOf, now)
         prepared('DELETE FROM messages WHERE id = ?').run(id)
-        return message
+        return { message, keys }
       }).immediate()
     },
 
@@ -219,10 +245,6 @@ export function openSqliteRepository (file: string): SqliteRepository {
       const { changes } = prepared(`UPDATE render_records SET status = 'ready', size_bytes = ?, bitrate = ?, duration = ?, message_id = ?, expires_at = NULL
         WHERE id = ? AND status = 'pending'`).run(fields.size_bytes, fields.bitrate, fields.duration, fields.message_id, id)
       return changes === 1 ? selectRecord.get(id) ?? null : null
-    },
-
-    async setRenderMessage (id, messageId) {
-      prepared('UPDATE render_records SET message_id = ? WHERE id = ?').run(messageId, id)
     },
 
     async discardRenderRecord (id, now) {

@@ -79,7 +79,9 @@ export interface KeyReference {
   url: string
 }
 
-export type AttachResult = 'attached' | 'already_attached' | 'message_not_found'
+/** 'render_deleted': the render's key is queued for deletion, so it may not be used again. */
+export type AttachResult = 'attached' | 'already_attached' | 'message_not_found' | 'render_deleted'
+export type InsertMessageResult = 'inserted' | 'thread_not_found' | 'render_deleted'
 
 export interface Repository {
   readonly kind: 'sqlite' | 'mongodb'
@@ -90,28 +92,34 @@ export interface Repository {
   findThread (id: string): Promise<ThreadDoc | null>
   listThreads (page: Page): Promise<ThreadDoc[]>
   /**
-   * Deletes the thread and its messages, and removes the render records of their renders.
-   * The keys of those renders are enqueued for deletion first (or in the same transaction).
+   * Deletes the thread and its messages, and removes the render records of their renders and of
+   * uploads made for them. Those keys are enqueued for deletion first (or in the same transaction)
+   * and returned.
    */
-  deleteThread (id: string, keysOf: KeysOfMessage, now: string): Promise<{ thread: ThreadDoc, messages: MessageDoc[] } | null>
+  deleteThread (id: string, keysOf: KeysOfMessage, now: string): Promise<{ thread: ThreadDoc, messages: MessageDoc[], keys: string[] } | null>
 
-  /** Inserts the message and appends its id to the thread. False when the thread does not exist. */
-  insertMessage (message: MessageDoc): Promise<boolean>
+  /**
+   * Inserts the message (its id then lists in the thread) and links the render records of its
+   * renders to it; refused when the thread does not exist or a render's key is queued for deletion.
+   */
+  insertMessage (message: MessageDoc): Promise<InsertMessageResult>
   findMessage (id: string): Promise<MessageDoc | null>
   listMessages (threadId: string, page: Page): Promise<MessageDoc[]>
-  /** Appends the render unless a render with the same id is already attached. Safe under concurrency. */
+  /**
+   * Appends the render unless a render with the same id is already attached, and links its render
+   * record to the message. Safe under concurrency. Refused when the render's key is queued for deletion.
+   */
   attachRender (messageId: string, render: RenderDoc): Promise<AttachResult>
   /**
-   * Enqueues the message's render keys for deletion, removes their render records,
-   * the message, and its id from the thread. Returns the deleted message, or null.
+   * Enqueues the keys of the message's renders and of uploads made for it, removes their render
+   * records, the message, and its id from the thread. Returns the message and the queued keys, or null.
    */
-  deleteMessage (id: string, keysOf: KeysOfMessage, now: string): Promise<MessageDoc | null>
+  deleteMessage (id: string, keysOf: KeysOfMessage, now: string): Promise<{ message: MessageDoc, keys: string[] } | null>
 
   insertRenderRecord (record: RenderRecord): Promise<void>
   findRenderRecord (id: string): Promise<RenderRecord | null>
   /** pending → ready, once: returns the updated record, or null when it was not pending. */
   markRenderReady (id: string, fields: Pick<RenderRecord, 'size_bytes' | 'bitrate' | 'duration' | 'message_id'>): Promise<RenderRecord | null>
-  setRenderMessage (id: string, messageId: string): Promise<void>
   /** Enqueues the record's key for deletion, then removes the record. */
   discardRenderRecord (id: string, now: string): Promise<RenderRecord | null>
   /** Pending records whose `expires_at` is before `before`: enqueue their keys, remove them. */

@@ -14,7 +14,7 @@ interface Deps {
   repository: Repository
   storage: ObjectStorage
   deletionQueue: DeletionQueue
-  attachRender: RenderAttacher
+  renderAttacher: RenderAttacher
   config: Pick<AppConfig, 'ENV' | 'MAX_UPLOAD_BYTES' | 'UPLOAD_URL_TTL_SECONDS'>
 }
 
@@ -32,7 +32,7 @@ export interface UploadRequest {
  * the client uploads straight to storage; `complete` verifies the object before it becomes a render.
  */
 export function createDirectUploads (deps: Deps) {
-  const { repository, storage, deletionQueue, attachRender, config } = deps
+  const { repository, storage, deletionQueue, renderAttacher, config } = deps
 
   async function start (request: UploadRequest) {
     if (request.size_bytes > config.MAX_UPLOAD_BYTES) throw payloadTooLarge(config.MAX_UPLOAD_BYTES)
@@ -107,7 +107,7 @@ export function createDirectUploads (deps: Deps) {
     }
     const target = messageId ?? record.message_id
     if (target !== null) {
-      await attachRender(target, { id: record.id, url: storage.publicUrl(record.key) })
+      await renderAttacher.attach(target, { id: record.id, url: storage.publicUrl(record.key) })
     }
     return await repository.findRenderRecord(renderId) ?? record
   }

@@ -63,12 +63,12 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
   t.test('messages: insert appends to the thread; list newest first in pages', async (t) => {
     const { repository } = await subject(t)
     await repository.insertThread(thread(iso(0), 'th'))
-    t.equal(await repository.insertMessage(message('missing', iso(0))), false, 'unknown thread')
+    t.equal(await repository.insertMessage(message('missing', iso(0))), 'thread_not_found')
     const ids: string[] = []
     for (let i = 0; i < 25; i++) {
       const id = `m${String(i).padStart(2, '0')}`
       ids.push(id)
-      t.equal(await repository.insertMessage(message('th', iso(i < 10 ? 5 : i), id)), true)
+      t.equal(await repository.insertMessage(message('th', iso(i < 10 ? 5 : i), id)), 'inserted')
     }
     await repository.insertThread(thread(iso(0), 'other'))
     await repository.insertMessage(message('other', iso(99)))
@@ -97,6 +97,35 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     t.equal(await repository.attachRender('missing', attached), 'message_not_found')
   })
 
+  t.test('attaching or inserting links the render record to its message, once', async (t) => {
+    const { repository } = await subject(t)
+    await repository.insertThread(thread(iso(0), 'th'))
+    const ready = { status: 'ready' as const, expires_at: null, size_bytes: 100 }
+    const [first, second] = [render(), render()]
+    await repository.insertRenderRecord(record({ ...ready, id: first.id }))
+    await repository.insertRenderRecord(record({ ...ready, id: second.id }))
+    t.equal(await repository.insertMessage({ ...message('th', iso(1), 'm1'), renders: [first] }), 'inserted')
+    t.equal((await repository.findRenderRecord(first.id))!.message_id, 'm1', 'linked by insertMessage')
+    await repository.insertMessage(message('th', iso(2), 'm2'))
+    t.equal(await repository.attachRender('m2', second), 'attached')
+    t.equal(await repository.attachRender('m2', second), 'already_attached')
+    t.equal((await repository.findRenderRecord(second.id))!.message_id, 'm2', 'linked by attachRender')
+    await repository.attachRender('m1', second)
+    t.equal((await repository.findRenderRecord(second.id))!.message_id, 'm2', 'the first message keeps it')
+  })
+
+  t.test('a render whose key is queued for deletion is never attached again', async (t) => {
+    const { repository } = await subject(t)
+    await repository.insertThread(thread(iso(0), 'th'))
+    await repository.insertMessage(message('th', iso(1), 'm1'))
+    const doomed = render()
+    await repository.enqueueDeletions([doomed.key!], iso(2))
+    t.equal(await repository.attachRender('m1', doomed), 'render_deleted')
+    t.equal(await repository.insertMessage({ ...message('th', iso(3), 'm2'), renders: [doomed] }), 'render_deleted')
+    t.same((await repository.findMessage('m1'))!.renders, [])
+    t.equal(await repository.findMessage('m2'), null)
+  })
+
   t.test('deleteMessage queues its keys, drops its render records and its thread reference', async (t) => {
     const { repository } = await subject(t)
     await repository.insertThread(thread(iso(0), 'th'))
@@ -105,12 +134,16 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     const first = render()
     await repository.insertRenderRecord(record({ id: first.id, status: 'ready', expires_at: null, message_id: 'm1' }))
     await repository.attachRender('m1', first)
+    const upload = record({ message_id: 'm1' })
+    await repository.insertRenderRecord(upload)
     const deleted = await repository.deleteMessage('m1', keysOf, iso(10))
-    t.equal(deleted!.id, 'm1')
+    t.equal(deleted!.message.id, 'm1')
+    t.same(deleted!.keys.slice().sort(), [first.key!, upload.key].sort(), 'its renders and an upload made for it')
     t.equal(await repository.findMessage('m1'), null)
     t.equal(await repository.findRenderRecord(first.id), null)
+    t.equal(await repository.findRenderRecord(upload.id), null)
     t.same((await repository.findThread('th'))!.messages, ['m2'])
-    t.same((await repository.findDeletions([first.key!])).map((job) => job.key), [first.key])
+    t.same((await repository.findDeletions([first.key!, upload.key])).map((job) => job.key).sort(), [first.key!, upload.key].sort())
     t.equal(await repository.deleteMessage('m1', keysOf, iso(10)), null)
   })
 
@@ -124,7 +157,8 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     })
     t.same(await repository.referencedKeys([{ key: legacyKey, url: urlOf(legacyKey) }]), new Set([legacyKey]), 'found by its url')
     const deleted = await repository.deleteMessage('legacy', keysOf, iso(2))
-    t.equal(deleted!.renders.length, 1)
+    t.equal(deleted!.message.renders.length, 1)
+    t.same(deleted!.keys, [legacyKey])
     t.same((await repository.findDeletions([legacyKey])).length, 1)
     t.same(await repository.referencedKeys([{ key: legacyKey, url: urlOf(legacyKey) }]), new Set())
   })
@@ -139,6 +173,7 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     }
     const deleted = await repository.deleteThread('th', keysOf, iso(5))
     t.equal(deleted!.messages.length, 2)
+    t.same(deleted!.keys.slice().sort(), renders.map((item) => item.key!).sort())
     t.equal(await repository.findThread('th'), null)
     t.equal(await repository.findMessage('m0'), null)
     t.equal((await repository.findDeletions(renders.map((item) => item.key!))).length, 2)
@@ -154,8 +189,6 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
       repository.markRenderReady(pending.id, { size_bytes: 100, bitrate: 128, duration: 1.5, message_id: null })))
     t.equal(results.filter((result) => result !== null).length, 1, 'exactly one wins')
     t.match(await repository.findRenderRecord(pending.id), { status: 'ready', size_bytes: 100, expires_at: null })
-    await repository.setRenderMessage(pending.id, 'm9')
-    t.equal((await repository.findRenderRecord(pending.id))!.message_id, 'm9')
 
     const discarded = record()
     await repository.insertRenderRecord(discarded)

@@ -67,3 +67,38 @@ t.test('a message can be created with its renders', async (t) => {
   const message = await createMessage(app, thread.id, { renders: [render] })
   t.same(message.renders, [render])
 })
+
+t.test('a message with one refused render is not created, and its good render stays free to attach', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const { body: good } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+  const foreign = { ...good, id: '22222222-2222-4222-8222-222222222222', url: 'https://evil.example.com/x.mp3' }
+  const refused = await app.inject({
+    method: 'POST', url: '/api/v1/messages', headers: bearer(), payload: { parent_thread: thread.id, user_id: 'u1', snapshot: {}, renders: [good, foreign] }
+  })
+  t.equal(refused.statusCode, 422)
+  const listed = (await app.inject({ url: `/api/v1/threads/${thread.id}/messages`, headers: bearer() })).json()
+  t.same(listed.messages, [], 'no message was written')
+  t.equal((await app.inject({ url: `/api/v1/renders/${good.id}`, headers: bearer() })).statusCode, 200, 'the good render is intact')
+  const message = await createMessage(app, thread.id, { renders: [good, good] })
+  t.same(message.renders, [good], 'attached once, on the retry')
+})
+
+t.test('a render whose object is queued for deletion cannot be attached again', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+  // As after a sweep expired it while storage was down: the key waits in the deletion queue.
+  await app.repository.enqueueDeletions([`dev/renders/${render.id}.mp3`], new Date().toISOString())
+  const res = await app.inject({ method: 'POST', url: `/api/v1/messages/${message.id}/renders`, headers: bearer(), payload: { render } })
+  t.equal(res.statusCode, 409)
+  t.equal(res.json().code, 'RENDER_DELETED')
+  const created = await app.inject({
+    method: 'POST', url: '/api/v1/messages', headers: bearer(), payload: { parent_thread: thread.id, user_id: 'u1', snapshot: {}, renders: [render] }
+  })
+  t.equal(created.statusCode, 409)
+  t.same((await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json().renders, [])
+})

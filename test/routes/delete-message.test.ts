@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, bearer, createMessage, createThread, listen, listRenderKeys, uploadAudio, writeLegacyMessage } from '../helper.js'
+import { build, bearer, completeUpload, createMessage, createThread, listen, listRenderKeys, putToStorage, requestUpload, uploadAudio, writeLegacyMessage } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
 t.test('deleting a message deletes every render object and the thread reference', async (t) => {
@@ -72,4 +72,18 @@ t.test('a legacy render outside our prefix is never deleted', async (t) => {
   const res = await app.inject({ method: 'DELETE', url: '/api/v1/messages/legacy-foreign', headers: bearer() })
   t.equal(res.statusCode, 200)
   t.ok(await app.storage.headObject(foreignKey), 'the foreign object is still there')
+})
+
+t.test('deleting a message also deletes an upload made for it that was never completed', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length, message_id: message.id })).json()
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+
+  const res = await app.inject({ method: 'DELETE', url: `/api/v1/messages/${message.id}`, headers: bearer() })
+  t.same(res.json(), { status: 'deleted', id: message.id, renders_deleted: 0 })
+  t.same(await listRenderKeys(app), [], 'the uploaded object is gone')
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 404, 'the upload is void')
 })

@@ -62,12 +62,24 @@ class MingoCollection implements CollectionLike {
       this.docs.push(inserted)
       return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 }
     }
+    return { matchedCount: 1, modifiedCount: this.apply(target, update), upsertedCount: 0 }
+  }
+
+  async updateMany (filter: Filter, update: Update) {
+    const query = new Query(filter, {})
+    const targets = this.docs.filter((doc) => query.test(doc))
+    const modifiedCount = targets.reduce((count, target) => count + this.apply(target, update), 0)
+    return { matchedCount: targets.length, modifiedCount, upsertedCount: 0 }
+  }
+
+  /** Applies an update document to one stored document, enforcing unique indexes; 1 when it changed. */
+  private apply (target: Doc, update: Update): number {
     const { $setOnInsert: _ignoredOnUpdate, ...rest } = update as { $setOnInsert?: Doc }
     const candidate = structuredClone(target)
     const result = Object.keys(rest).length === 0 ? { modifiedCount: 0 } : updateOne([candidate], {}, rest as never)
     this.checkUnique(candidate, target)
     Object.assign(target, candidate)
-    return { matchedCount: 1, modifiedCount: result.modifiedCount, upsertedCount: 0 }
+    return result.modifiedCount
   }
 
   async deleteOne (filter: Filter) {

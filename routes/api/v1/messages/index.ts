@@ -4,12 +4,12 @@ import {
   AttachRenderSchema, CreateMessageSchema, MessageDeletedSchema, MessageSchema, RenderAttachedSchema
 } from '../../../../schemas/messages.js'
 import { monotonicNow } from '../../../../services/clock.js'
-import { notFound } from '../../../../services/errors.js'
+import { notFound, renderDeleted } from '../../../../services/errors.js'
 import type { MessageDoc } from '../../../../services/repository/types.js'
 import { newId } from '../../../../services/ids.js'
 
 const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, renderView, deletionQueue, keysOfMessage, attachRender } = fastify
+  const { repository, renderView, deletionQueue, keysOfMessage, renderAttacher } = fastify
 
   fastify.post('/', {
     schema: {
@@ -20,6 +20,9 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     }
   }, async (request, reply) => {
     const { body } = request
+    if (await repository.findThread(body.parent_thread) === null) throw notFound('Thread')
+    // Every render is checked before anything is written: a refused render refuses the message.
+    const renders = await renderAttacher.resolveForNewMessage(body.renders ?? [])
     const now = monotonicNow()
     const message: MessageDoc = {
       id: newId(),
@@ -27,20 +30,14 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       user_id: body.user_id,
       snapshot: body.snapshot,
       snapshot_metadata: body.snapshot_metadata ?? null,
-      renders: [],
+      renders,
       timestamp: body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : now,
       created_at: now
     }
-    if (!await repository.insertMessage(message)) throw notFound('Thread')
-    try {
-      for (const render of body.renders ?? []) await attachRender(message.id, render)
-    } catch (err) {
-      // A refused render refuses the whole message; the renders' objects stay for a retry.
-      await repository.deleteMessage(message.id, () => [], new Date().toISOString())
-      throw err
-    }
-    const saved = await repository.findMessage(message.id)
-    return reply.code(201).send(await renderView.message(saved ?? message))
+    const result = await repository.insertMessage(message)
+    if (result === 'thread_not_found') throw notFound('Thread')
+    if (result === 'render_deleted') throw renderDeleted()
+    return reply.code(201).send(await renderView.message(message))
   })
 
   fastify.get('/:id', {
@@ -67,9 +64,10 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: MessageDeletedSchema, ...errorResponses(400, 401, 404, 503) }
     }
   }, async (request) => {
-    const message = await repository.deleteMessage(request.params.id, keysOfMessage, new Date().toISOString())
-    if (message === null) throw notFound('Message')
-    await deletionQueue.deleteQueued(keysOfMessage(message)).catch((err: unknown) => {
+    const deleted = await repository.deleteMessage(request.params.id, keysOfMessage, new Date().toISOString())
+    if (deleted === null) throw notFound('Message')
+    const { message, keys } = deleted
+    await deletionQueue.deleteQueued(keys).catch((err: unknown) => {
       request.log.warn({ err }, 'render objects stay queued for deletion')
     })
     return { status: 'deleted' as const, id: message.id, renders_deleted: message.renders.length }
@@ -84,7 +82,7 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: RenderAttachedSchema, ...errorResponses(400, 401, 404, 409, 422, 503) }
     }
   }, async (request) => {
-    await attachRender(request.params.id, request.body.render)
+    await renderAttacher.attach(request.params.id, request.body.render)
     return { status: 'render_attached' as const, message_id: request.params.id }
   })
 }

@@ -92,8 +92,7 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const deleted = await repository.deleteThread(request.params.id, keysOfMessage, new Date().toISOString())
     if (deleted === null) throw notFound('Thread')
-    const keys = deleted.messages.flatMap(keysOfMessage)
-    await deletionQueue.deleteQueued(keys).catch((err: unknown) => {
+    await deletionQueue.deleteQueued(deleted.keys).catch((err: unknown) => {
       request.log.warn({ err }, 'render objects stay queued for deletion')
     })
     return {
