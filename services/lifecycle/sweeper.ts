@@ -89,7 +89,7 @@ export function createSweeper (deps: { repository: Repository, storage: ObjectSt
     return summary
   }
 
-  /** Expires in batches of 1000 and adds the count to the summary; a dry run only counts. */
+  /** Expires in batches of EXPIRY_BATCH and returns how many; a dry run only counts. */
   async function expireInBatches (options: SweepOptions, count: () => Promise<number>, expire: () => Promise<unknown[]>): Promise<number> {
     if (options.dryRun) return count()
     let total = 0

@@ -61,7 +61,10 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     return keys
   }
 
-  /** No multi-document transaction: a render queued between this check and the write is still kept by the queue's in-use check. */
+  /**
+   * Without a multi-document transaction this check and the write are two steps: a key queued in
+   * between is kept only if the write lands before the queue's in-use check (SQLite does both in one).
+   */
   async function anyQueued (renders: RenderDoc[]) {
     const keys = renders.flatMap((render) => render.key === undefined ? [] : [render.key])
     return keys.length > 0 && await jobs.countDocuments({ key: { $in: keys } }) > 0
