@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, errorBody } from '../errors.js'
+import { closeAfterUnreadBody } from './unread-body.js'
 
 const DEPENDENCY_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'])
 const DEPENDENCY_ERROR_NAMES = new Set(['MongoNetworkError', 'MongoServerSelectionError', 'MongoNotConnectedError', 'TimeoutError', 'RequestTimeout'])
@@ -13,6 +14,7 @@ function isDependencyFailure (err: Error & { code?: unknown, $metadata?: unknown
 
 /** The one error handler: every error becomes the same JSON shape, never a stack trace. */
 export function handleError (err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  closeAfterUnreadBody(request, reply)
   if (err instanceof AppError) {
     return reply.code(err.statusCode).send(errorBody(err.statusCode, err.code, err.message))
   }
