@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AppConfig } from '../../config.js'
-
-const TOKEN_IN_QUERY = /([?&]token=)[^&]*/gi
+import { handleClientError, handleFrameworkError } from './framework-errors.js'
+import { redactUrl } from './redact-url.js'
 
 /**
  * Fastify options shared by the server and the tests, so tests build the app as production does.
- * Tokens never reach the logs: the query token is masked in the logged url and auth headers are redacted.
+ * The logged request is method, url with query tokens masked (redactUrl) and address; headers are
+ * not logged, and the redact paths mask them where a plugin logs them (multipart logs busboy's options).
  */
 export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?: DestinationStream): FastifyServerOptions {
   return {
@@ -15,14 +16,14 @@ export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?:
       level: config.LOG_LEVEL,
       ...(logStream !== undefined ? { stream: logStream } : {}),
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.token', '*.API_TOKEN', '*.ADMIN_TOKEN', '*.S3_ACCESS_KEY', '*.S3_SECRET_KEY', '*.accessKeyId', '*.secretAccessKey'],
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.token', '*.API_TOKEN', '*.ADMIN_TOKEN', '*.S3_ACCESS_KEY', '*.S3_SECRET_KEY', '*.accessKeyId', '*.secretAccessKey'],
         censor: '[REDACTED]'
       },
       serializers: {
         req (request) {
           return {
             method: request.method,
-            url: request.url.replace(TOKEN_IN_QUERY, '$1[REDACTED]'),
+            url: redactUrl(request.url),
             remoteAddress: request.ip
           }
         }
@@ -32,6 +33,8 @@ export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?:
     requestTimeout: 10 * 60_000,
     keepAliveTimeout: 10_000,
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: true } },
-    genReqId: () => randomUUID()
+    genReqId: () => randomUUID(),
+    clientErrorHandler: handleClientError,
+    frameworkErrors: handleFrameworkError
   }
 }
