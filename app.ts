@@ -1,6 +1,7 @@
 import path from 'node:path'
 import fastifyAutoload from '@fastify/autoload'
 import type { FastifyInstance } from 'fastify'
+import allowedMethodsPlugin from './plugins/allowed-methods.js'
 import configPlugin, { type ConfigPluginOptions } from './plugins/config.js'
 import { handleError, handleNotFound } from './services/http/error-handler.js'
 
@@ -11,6 +12,7 @@ export default async function renderServiceApp (fastify: FastifyInstance, opts: 
   // Before any plugin: child contexts copy the error handler they are registered with.
   fastify.setErrorHandler(handleError)
   await fastify.register(configPlugin, opts)
+  await fastify.register(allowedMethodsPlugin)
 
   await fastify.register(fastifyAutoload, {
     dir: path.join(import.meta.dirname, 'plugins/external'),

@@ -34,5 +34,10 @@ export function handleError (err: FastifyError, request: FastifyRequest, reply: 
 }
 
 export function handleNotFound (request: FastifyRequest, reply: FastifyReply) {
+  const allowed = request.server.allowedMethods(request.url)
+  if (allowed.length > 0) {
+    return reply.code(405).header('allow', allowed.join(', '))
+      .send(errorBody(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed here; allowed: ${allowed.join(', ')}`))
+  }
   return reply.code(404).send(errorBody(404, 'NOT_FOUND', `Route ${request.method} ${request.url.split('?')[0]} not found`))
 }
