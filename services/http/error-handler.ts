@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, errorBody } from '../errors.js'
+import { isMalformedMultipart } from './multipart-request.js'
 import { closeAfterUnreadBody } from './unread-body.js'
 
 const DEPENDENCY_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'SQLITE_BUSY', 'SQLITE_LOCKED'])
@@ -20,6 +21,9 @@ export function handleError (err: FastifyError, request: FastifyRequest, reply: 
   }
   if (err.validation !== undefined || err.code === 'FST_ERR_VALIDATION') {
     return reply.code(400).send(errorBody(400, 'VALIDATION_ERROR', err.message))
+  }
+  if (isMalformedMultipart(err)) {
+    return reply.code(400).send(errorBody(400, 'MALFORMED_MULTIPART', 'The multipart body is malformed or cut short'))
   }
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../../../schemas/common.js'
 import { RenderSchema } from '../../../../schemas/renders.js'
+import { requireMultipartFormData } from '../../../../services/http/multipart-request.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -8,6 +9,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/audio', {
     config: { tokenInForm: true },
+    preValidation: requireMultipartFormData,
     schema: {
       tags: ['Uploads'],
       summary: 'Upload an MP3 through the service (the seed\'s multipart upload)',
