@@ -4,6 +4,7 @@ import type { DestinationStream } from 'pino'
 import type { AppConfig } from '../../config.js'
 import { handleClientError, handleFrameworkError } from './framework-errors.js'
 import { redactUrl } from './redact-url.js'
+import { schemaKeywords } from './schema-keywords.js'
 
 /**
  * Fastify options shared by the server and the tests, so tests build the app as production does.
@@ -32,7 +33,7 @@ export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?:
     bodyLimit: 1024 * 1024,
     requestTimeout: 10 * 60_000,
     keepAliveTimeout: 10_000,
-    ajv: { customOptions: { removeAdditional: 'all', coerceTypes: true } },
+    ajv: { customOptions: { removeAdditional: 'all', coerceTypes: true }, plugins: [schemaKeywords] },
     genReqId: () => randomUUID(),
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError
