@@ -29,6 +29,7 @@ const ConfigSchema = Type.Object({
   UPLOAD_URL_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 900 }),
   CORS_ORIGINS: Type.String({ default: '*' }),
   CLEANUP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
+  CLEANUP_MIN_AGE_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
   ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 })
 })
 
