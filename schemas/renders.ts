@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox'
 import { DateTimeSchema, IdSchema } from './common.js'
+import { FRACTIONAL } from '../services/http/fractional-numbers.js'
 
 export const RENDER_FORMATS = ['mp3'] as const
 
@@ -11,7 +12,10 @@ export const RenderSchema = Type.Object({
   url: Type.String({ description: 'Playable URL: public/CDN URL, or a short-lived signed GET when renders are private' }),
   format: Type.String(),
   bitrate: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  duration: Type.Optional(Type.Union([Type.Number(), Type.Null()])),
+  duration: Type.Optional(Type.Union([
+    Type.Number({ [FRACTIONAL]: true, description: 'Seconds, always written with a fractional part (3.0), as Dart clients read it into a double' }),
+    Type.Null()
+  ])),
   size_bytes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   created_at: DateTimeSchema
 })
