@@ -44,7 +44,11 @@ export async function build (t: Teardown, overrides: Record<string, unknown> = {
     }
   })
   const logs: string[] = []
-  const app = Fastify(serverOptions(config, { write: (line: string) => { logs.push(line) } }))
+  const app = Fastify({
+    ...serverOptions(config, { write: (line: string) => { logs.push(line) } }),
+    // The first build in a test process compiles the TypeScript it loads: slow on a busy machine.
+    pluginTimeout: 120_000
+  })
   await app.register(fp(renderServiceApp), { config })
   t.teardown(async () => {
     await app.close()
