@@ -15,7 +15,7 @@ export function closeAfterUnreadBody (request: FastifyRequest, reply: FastifyRep
   reply.raw.once('finish', () => {
     request.raw.resume()
     const socket = request.raw.socket
-    const timer = setTimeout(() => socket.destroy(), DISCARD_MS).unref()
+    const timer = setTimeout(socket.destroy.bind(socket), DISCARD_MS).unref()
     socket.once('close', () => clearTimeout(timer))
   })
 }
