@@ -28,7 +28,7 @@ export default fp(async function lifecyclePlugin (fastify) {
     if (config.CLEANUP_INTERVAL_SECONDS === 0) return
     runExclusive(() => deletionQueue.runDue())
     const every = (ms: number, job: () => Promise<unknown>) => timers.push(setInterval(() => runExclusive(job), ms).unref())
-    every(config.CLEANUP_INTERVAL_SECONDS * 1000, () => sweep({ dryRun: false, ...fastify.defaultSweepOptions }))
+    every(config.CLEANUP_INTERVAL_SECONDS * 1000, () => sweep({ dryRun: false, respectBackoff: true, ...fastify.defaultSweepOptions }))
     every(Math.min(QUEUE_INTERVAL_MS, config.CLEANUP_INTERVAL_SECONDS * 1000), () => deletionQueue.runDue())
   })
   fastify.addHook('onClose', async () => {

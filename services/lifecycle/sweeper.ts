@@ -29,6 +29,11 @@ export interface SweepOptions {
   onProgress?: (progress: { scanned: number }) => void
   /** Keys per listing page (storage's maximum, 1000, by default). */
   listPageSize?: number
+  /**
+   * Leave failed deletions to their retry schedule (the in-process timer). By default a sweep is an
+   * explicit cleanup (CLI, admin endpoint) and retries every failed deletion now.
+   */
+  respectBackoff?: boolean
 }
 
 export interface SweepSummary {
@@ -106,7 +111,7 @@ export function createSweeper (deps: Deps) {
         await scanForOrphans(prefix, summary, options, startedAt, renewLease)
       }
       if (!options.dryRun) {
-        const outcome = await deletionQueue.runDue({ maxBatches: Number.POSITIVE_INFINITY, ignoreBackoff: true })
+        const outcome = await deletionQueue.runDue({ maxBatches: Number.POSITIVE_INFINITY, ignoreBackoff: options.respectBackoff !== true })
         summary.deleted_objects = outcome.deleted
         summary.failed_deletions = outcome.failed
         summary.kept_in_use = outcome.stillInUse
