@@ -181,14 +181,11 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
 
     async presignPut (key, { contentType, contentLength, expiresInSeconds }): Promise<PresignedRequest> {
       const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(contentLength) }
-      if (options.acl === 'public-read') headers['x-amz-acl'] = 'public-read'
       const signingDate = now()
       const signed = await presigner.presign(objectRequest('PUT', key, headers), {
         signingDate,
         expiresIn: expiresInSeconds,
-        signableHeaders: new Set(Object.keys(headers)),
-        // The client must send x-amz-acl as a header, not find it in the query string.
-        unhoistableHeaders: new Set(['x-amz-acl'])
+        signableHeaders: new Set(Object.keys(headers))
       })
       return { method: 'PUT', url: toUrl(signed), headers, expiresAt: new Date(signingDate.getTime() + expiresInSeconds * 1000) }
     },

@@ -43,6 +43,7 @@ export interface ObjectStorage {
   deleteObjects (keys: string[]): Promise<DeleteOutcome>
   /** One page (at most `maxKeys`, 1000 by default) in key order, starting after `startAfter`. */
   listObjects (prefix: string, startAfter?: string, maxKeys?: number): Promise<{ objects: StoredObject[], isTruncated: boolean }>
+  /** A PUT bound to this key, type and size; the object it writes is private (copyObject gives renders their ACL). */
   presignPut (key: string, options: { contentType: string, contentLength: number, expiresInSeconds: number }): Promise<PresignedRequest>
   presignGet (key: string, expiresInSeconds: number): Promise<PresignedRequest>
   /** The URL clients play from: CDN / public base + key. */

@@ -18,7 +18,7 @@ t.test('the full flow: upload URL, PUT straight to storage, complete with the me
   t.equal(ticket.key, `dev/renders/${ticket.render_id}.mp3`)
   t.equal(ticket.upload.method, 'PUT')
   t.ok(Date.parse(ticket.upload.expires_at) > Date.now())
-  t.match(ticket.upload.headers, { 'content-type': 'audio/mpeg', 'x-amz-acl': 'public-read' })
+  t.same(ticket.upload.headers, { 'content-type': 'audio/mpeg', 'content-length': String(mp3.length) })
 
   const put = await putToStorage(ticket.upload, mp3)
   t.equal(put.status, 200)
@@ -45,7 +45,9 @@ t.test('the presigned URL signs type and size and has no checksum parameters', a
   const params = [...url.searchParams.keys()].map((name) => name.toLowerCase())
   t.notOk(params.some((name) => name.startsWith('x-amz-checksum') || name === 'x-amz-sdk-checksum-algorithm'), params.join(','))
   const signed = (url.searchParams.get('X-Amz-SignedHeaders') ?? '').split(';')
-  for (const header of ['content-type', 'content-length', 'x-amz-acl']) t.ok(signed.includes(header), `${header} is signed`)
+  for (const header of ['content-type', 'content-length']) t.ok(signed.includes(header), `${header} is signed`)
+  t.notOk(signed.includes('x-amz-acl'), 'the staging object stays private: the render gets its ACL when it is copied')
+  t.match(ticket.upload.url, `/dev/uploads/${ticket.render_id}.mp3?`, 'it writes the staging key, never the render key')
   t.equal(ticket.upload.headers['content-length'], '1234')
 })
 
