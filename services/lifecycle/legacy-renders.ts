@@ -4,13 +4,22 @@ import { newRenderRecord } from '../renders/render-record.js'
 import type { Repository } from '../repository/types.js'
 
 const PAGE = 200
+const DONE_STATE = 'legacy-renders:backfilled-for'
 
 /**
  * Renders written by the original system carry only a url. Each one whose url resolves to our key
  * (under any known base) gets that key in its message and an attached record, so every rule that
  * reads records protects and deletes it like any other render. Idempotent; safe to run anywhere.
  */
-export async function backfillLegacyRenders ({ repository, renderKeys, log }: { repository: Repository, renderKeys: RenderKeys, log: FastifyBaseLogger }) {
+export async function backfillLegacyRenders ({ repository, renderKeys, log, onlyOnce = false }: {
+  repository: Repository
+  renderKeys: RenderKeys
+  log: FastifyBaseLogger
+  /** Skip when a pass already ran with these url bases (sweeps); a start always runs one. */
+  onlyOnce?: boolean
+}) {
+  const bases = renderKeys.bases.join(',')
+  if (onlyOnce && await repository.getState(DONE_STATE) === bases) return 0
   let afterId: string | null = null
   let backfilled = 0
   for (;;) {
@@ -40,5 +49,6 @@ export async function backfillLegacyRenders ({ repository, renderKeys, log }: { 
     afterId = messages[messages.length - 1].id
   }
   if (backfilled > 0) log.info({ backfilled }, 'recorded renders of the original system')
+  await repository.setState(DONE_STATE, bases)
   return backfilled
 }

@@ -105,7 +105,7 @@ export function createSweeper (deps: Deps) {
       summary.unattached_renders = await expire(options, { states: ['ready'], field: 'created_at', before: ago(options.orphanGraceMs), unattachedOnly: true })
       if (!options.dryRun) {
         summary.repaired = await repair(ago(INTERRUPTED_AFTER_MS))
-        await backfillLegacyRenders({ repository, renderKeys, log })
+        await backfillLegacyRenders({ repository, renderKeys, log, onlyOnce: true })
       }
       for (const prefix of [rendersPrefix(deps.env), uploadsPrefix(deps.env)]) {
         await scanForOrphans(prefix, summary, options, startedAt, renewLease)

@@ -45,6 +45,7 @@ export function createRenderKeys (storage: ObjectStorage, env: string, legacyBas
   }
 
   return {
+    bases,
     keyFromAnyUrl,
     /** The key a message render names: its own, or the one its url resolves to. */
     keyOf: (render: Pick<RenderDoc, 'key' | 'url' | 'id'>) => render.key ?? keyFromAnyUrl(render.url) ?? keyOfOwnId(render),
