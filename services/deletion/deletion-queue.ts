@@ -6,7 +6,10 @@ import { rendersPrefix, type RenderKeys } from '../renders/render-keys.js'
 
 const BASE_RETRY_MS = 30_000
 const MAX_RETRY_MS = 6 * 3600_000
-/** How long a worker holds the records it claimed; a worker that died lets them go after this. */
+/**
+ * How long a worker holds the records it claimed; a worker that died lets them go after this. It
+ * outlasts one batch's worst case (DeleteObjects: 3 attempts of at most 30 s each).
+ */
 const CLAIM_MS = 5 * 60_000
 /** Records per claim; each may have two objects, and DeleteObjects takes at most 1000 keys. */
 export const DELETE_BATCH = 500

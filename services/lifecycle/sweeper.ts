@@ -70,6 +70,9 @@ interface Deps {
 }
 
 /**
+ * The lease keeps sweeps from doing the same work twice; safety does not rest on it, since every
+ * record a sweep changes is changed by a conditional write.
+ *
  * Guarantees, with the deletion worker, that every object under {ENV}/renders/ and {ENV}/uploads/
  * belongs to a live render or is eventually deleted. One sweeper at a time per database (a lease
  * renewed while it runs); every record it expires is decided by a conditional write.
@@ -101,14 +104,18 @@ export function createSweeper (deps: Deps) {
     if (!await renewLease()) return { ...summary, status: 'lease_held' }
     try {
       const ago = (ms: number) => new Date(startedAt.getTime() - ms).toISOString()
+      const keepLease = async () => { if (!await renewLease()) throw new Error('lost the sweeper lease') }
       summary.expired_uploads = await expire(options, { states: ['pending', 'verifying'], field: 'expires_at', before: ago(options.pendingGraceMs) })
+      await keepLease()
       summary.unattached_renders = await expire(options, { states: ['ready'], field: 'created_at', before: ago(options.orphanGraceMs), unattachedOnly: true })
+      await keepLease()
       if (!options.dryRun) {
         summary.repaired = await repair(ago(INTERRUPTED_AFTER_MS))
         await backfillLegacyRenders({ repository, renderKeys, log, onlyOnce: true })
+        await keepLease()
       }
       for (const prefix of [rendersPrefix(deps.env), uploadsPrefix(deps.env)]) {
-        await scanForOrphans(prefix, summary, options, startedAt, renewLease)
+        await scanForOrphans(prefix, summary, options, startedAt, keepLease)
       }
       if (!options.dryRun) {
         const outcome = await deletionQueue.runDue({ maxBatches: Number.POSITIVE_INFINITY, ignoreBackoff: options.respectBackoff !== true })
@@ -150,7 +157,7 @@ export function createSweeper (deps: Deps) {
     return repaired
   }
 
-  async function scanForOrphans (prefix: string, summary: SweepSummary, options: SweepOptions, now: Date, renewLease: () => Promise<boolean>) {
+  async function scanForOrphans (prefix: string, summary: SweepSummary, options: SweepOptions, now: Date, keepLease: () => Promise<void>) {
     const cutoff = now.getTime() - options.orphanGraceMs
     const cursorState = `${CURSOR_STATE}:${prefix}`
     let startAfter = await repository.getState(cursorState) ?? undefined
@@ -165,7 +172,7 @@ export function createSweeper (deps: Deps) {
       if (!page.isTruncated || page.objects.length === 0) break
       startAfter = page.objects[page.objects.length - 1].key
       if (!options.dryRun) await repository.setState(cursorState, startAfter)
-      if (!await renewLease()) throw new Error('lost the sweeper lease')
+      await keepLease()
     }
     if (!options.dryRun) await repository.setState(cursorState, null)
     if (listed !== null) await reportMissing(listed, summary)
