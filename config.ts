@@ -30,7 +30,9 @@ const ConfigSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '*' }),
   CLEANUP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   CLEANUP_MIN_AGE_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
-  ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 })
+  ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 }),
+  /** Comma-separated public bases used in the past; renders of the original system may carry urls under them. */
+  LEGACY_PUBLIC_BASES: Type.String({ default: '' })
 })
 
 export type AppConfig = Static<typeof ConfigSchema> & {

@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
+import { measureCompleteCost } from './complete-cost.js'
 
 /**
  * Starts the service (embedded mode) and the baseline Fastify server as child processes, loads
@@ -63,8 +64,10 @@ try {
   console.log(`POST /api/v1/uploads:            ${rate(uploadResult).toFixed(0)} req/s (p99 ${uploadResult.latency.p99} ms, ${uploadResult.non2xx + uploadResult.errors} failed)`)
   console.log(`ratio upload-URL / hello-world:  ${(rate(uploadResult) / rate(helloResult)).toFixed(2)} (target ≥ 0.5)`)
   console.log(`ratio bare POST / hello-world:   ${(rate(shapeResult) / rate(helloResult)).toFixed(2)} (Fastify's own ceiling for this route shape)`)
+  console.log(`ratio upload-URL / bare POST:    ${(rate(uploadResult) / rate(shapeResult)).toFixed(2)} (target ≥ 0.5)`)
   console.log(`upload-URL p99 latency:          ${uploadResult.latency.p99} ms`)
   if (failed > 0) process.exitCode = 1
+  await measureCompleteCost()
 } finally {
   for (const child of children) child.kill('SIGTERM')
   fs.rmSync(dataDir, { recursive: true, force: true })

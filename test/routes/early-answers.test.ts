@@ -1,6 +1,6 @@
 import t, { type Test } from 'tap'
 import { Agent, fetch, FormData } from 'undici'
-import { API_TOKEN, build, listen, listRenderKeys } from '../helper.js'
+import { API_TOKEN, build, listen, listStoredKeys } from '../helper.js'
 import { makeMp3Tone, randomBytes } from '../support/audio.js'
 
 /**
@@ -36,7 +36,7 @@ t.test('a 401 sent before the file is read does not break the keep-alive client\
     t.equal(accepted.status, 200, `valid upload ${attempt} on the same agent is answered`)
     t.match(accepted.body, { format: 'mp3', size_bytes: mp3.length })
   }
-  t.equal((await listRenderKeys(app)).length, 2, 'only the accepted uploads are stored')
+  t.equal((await listStoredKeys(app)).length, 2, 'only the accepted uploads are stored')
 })
 
 t.test('a 413 sent from the declared length does not break the keep-alive client\'s next upload', async (t) => {
@@ -53,5 +53,5 @@ t.test('a 413 sent from the declared length does not break the keep-alive client
     const accepted = await upload(mp3, API_TOKEN)
     t.equal(accepted.status, 200, `valid upload ${attempt} on the same agent is answered`)
   }
-  t.equal((await listRenderKeys(app)).length, 2, 'only the accepted uploads are stored')
+  t.equal((await listStoredKeys(app)).length, 2, 'only the accepted uploads are stored')
 })

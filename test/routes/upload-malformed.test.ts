@@ -1,5 +1,5 @@
 import t from 'tap'
-import { API_TOKEN, bearer, build, listen, listRenderKeys } from '../helper.js'
+import { API_TOKEN, bearer, build, listen, listStoredKeys } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
 const SHAPE = ['code', 'error', 'message', 'statusCode']
@@ -33,7 +33,7 @@ t.test('a body that is not the multipart it claims is a 4xx JSON error and leave
     t.same(Object.keys(json).sort(), SHAPE, `${name}: the JSON error shape`)
     t.equal(json.statusCode, status)
   }
-  t.same(await listRenderKeys(app), [], 'no object in storage')
+  t.same(await listStoredKeys(app), [], 'no object in storage')
   t.equal(await app.repository.countDeletions(), 0, 'nothing queued for deletion')
 
   const withQueryToken = await app.inject({ method: 'POST', url: `/api/v1/upload/audio?token=${API_TOKEN}`, payload: { format: 'mp3' } })

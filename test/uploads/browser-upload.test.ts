@@ -41,8 +41,8 @@ if (!fs.existsSync(CHROMIUM)) {
     const result = await uploadFromPage(`${baseUrl}/demo/upload`)
     t.equal(result.error, undefined, `no error: ${result.error}`)
     t.ok(Math.abs(Number(result.duration) - 3) < 0.2, `the <audio> element reports ${result.duration} s`)
-    const render = await app.repository.findRenderRecord(result.renderId!)
-    t.equal(render?.status, 'ready')
+    const render = await app.repository.findRender(result.renderId!)
+    t.equal(render?.state, 'ready')
   })
 
   t.test('the same upload fails when the page\'s origin is not in CORS_ORIGINS', async (t) => {
