@@ -3,6 +3,7 @@ import fastifyMetricsModule, { type IMetricsPluginOptions } from 'fastify-metric
 import promClient from 'prom-client'
 import type { FastifyInstance } from 'fastify'
 import { errorResponses } from '../../schemas/common.js'
+import { processMetricsRegistry } from '../../services/metrics/process-metrics.js'
 import { scrapeAccess } from '../../services/metrics/scrape-access.js'
 
 // fastify-metrics is CommonJS with an `exports.default`.
@@ -20,8 +21,9 @@ export const autoConfig = (fastify: FastifyInstance): Partial<IMetricsPluginOpti
   // One registry per app, not prom-client's global one: several apps may live in one process (tests).
   const register = new promClient.Registry()
   return {
-    promClient: { ...promClient, register },
-    defaultMetrics: { enabled: true, register },
+    // The process metrics are collected once, not by each app; the scrape merges their registry in.
+    promClient: { ...promClient, register, collectDefaultMetrics: Object.assign(() => {}, { metricsList: promClient.collectDefaultMetrics.metricsList }) },
+    defaultMetrics: { enabled: true, register: processMetricsRegistry() },
     routeMetrics: {
       enabled: { histogram: true, summary: false },
       // Labelled by the route pattern (request.routeOptions.url), never by the raw URL with its ids.
