@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import fastifyMetricsModule, { type IMetricsPluginOptions } from 'fastify-metrics'
 import promClient from 'prom-client'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, RouteOptions } from 'fastify'
 import { errorResponses } from '../../schemas/common.js'
 import { processMetricsRegistry } from '../../services/metrics/process-metrics.js'
 import { scrapeAccess } from '../../services/metrics/scrape-access.js'
@@ -33,20 +33,24 @@ export const autoConfig = (fastify: FastifyInstance): Partial<IMetricsPluginOpti
         summary: { registers: [] }
       }
     },
-    endpoint: {
-      method: 'GET',
-      url: '/metrics',
-      logLevel: 'warn',
-      config: { disableMetrics: true },
-      onRequest: scrapeAccess(fastify.config.METRICS_TOKEN),
-      schema: {
-        tags: ['Health'],
-        summary: 'Prometheus metrics (off unless METRICS_TOKEN is set)',
-        description: 'Prometheus text format. Needs `Authorization: Bearer <METRICS_TOKEN>`; 404 while METRICS_TOKEN is unset.',
-        security: [{ metrics: [] }],
-        response: { 200: { type: 'string' }, ...errorResponses(401, 404) }
-      },
-      handler: () => {} // replaced by fastify-metrics
+    endpoint: scrapeRoute(fastify.config.METRICS_TOKEN) as RouteOptions
+  }
+}
+
+/** GET /metrics without its handler, which fastify-metrics supplies. */
+function scrapeRoute (metricsToken: string | undefined): Omit<RouteOptions, 'handler'> {
+  return {
+    method: 'GET',
+    url: '/metrics',
+    logLevel: 'warn',
+    config: { disableMetrics: true },
+    onRequest: scrapeAccess(metricsToken),
+    schema: {
+      tags: ['Health'],
+      summary: 'Prometheus metrics (off unless METRICS_TOKEN is set)',
+      description: 'Prometheus text format. Needs `Authorization: Bearer <METRICS_TOKEN>`; 404 while METRICS_TOKEN is unset.',
+      security: [{ metrics: [] }],
+      response: { 200: { type: 'string' }, ...errorResponses(401, 404) }
     }
   }
 }
