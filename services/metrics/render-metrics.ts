@@ -6,24 +6,24 @@ export type UploadRefusal = 'unauthorized' | 'invalid_request' | 'too_large' | '
 
 const REFUSALS: readonly UploadRefusal[] = ['unauthorized', 'invalid_request', 'too_large', 'not_mp3', 'object_rejected', 'not_found', 'conflict']
 
-const REFUSAL_BY_CODE: Record<string, UploadRefusal> = {
-  UNSUPPORTED_MEDIA_TYPE: 'not_mp3',
-  UNPROCESSABLE_ENTITY: 'object_rejected'
-}
+const REFUSAL_BY_CODE = new Map<string | undefined, UploadRefusal>([
+  ['UNSUPPORTED_MEDIA_TYPE', 'not_mp3'],
+  ['UNPROCESSABLE_ENTITY', 'object_rejected']
+])
 
-const REFUSAL_BY_STATUS: Record<number, UploadRefusal> = {
-  401: 'unauthorized',
-  403: 'unauthorized',
-  404: 'not_found',
-  409: 'conflict',
-  413: 'too_large'
-}
+const REFUSAL_BY_STATUS = new Map<number, UploadRefusal>([
+  [401, 'unauthorized'],
+  [403, 'unauthorized'],
+  [404, 'not_found'],
+  [409, 'conflict'],
+  [413, 'too_large']
+])
 
 /** The refusal an error answer stands for; undefined for 5xx (an outage is not a refusal). */
 export function refusalOf (error: { statusCode?: number, code?: string }): UploadRefusal | undefined {
   const status = error.statusCode ?? 500
   if (status < 400 || status >= 500) return undefined
-  return (error.code !== undefined ? REFUSAL_BY_CODE[error.code] : undefined) ?? REFUSAL_BY_STATUS[status] ?? 'invalid_request'
+  return REFUSAL_BY_CODE.get(error.code) ?? REFUSAL_BY_STATUS.get(status) ?? 'invalid_request'
 }
 
 type SweepStatus = 'completed' | 'dry_run' | 'lease_held' | 'failed'
