@@ -4,10 +4,11 @@ import { RenderSchema } from '../../../../schemas/renders.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, storage, deletionQueue, renderView, config } = fastify
+  const { repository, storage, deletionQueue, renderView, renderMetrics, config } = fastify
 
   fastify.post('/audio', {
     config: { tokenInForm: true },
+    onError: renderMetrics.countRefusals,
     schema: {
       tags: ['Uploads'],
       summary: 'Upload an MP3 through the service (the seed\'s multipart upload)',
@@ -27,6 +28,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       verifyFormToken: fastify.verifyFormToken,
       log: request.log
     })
+    renderMetrics.uploadCompleted(record.size_bytes ?? 0)
     return renderView.fromRecord(record)
   })
 }
