@@ -130,6 +130,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
       } catch (err) {
         // The source fails first when the client goes away; storage then only sees the abort.
         const failure = watched.failure()
+        if (isClientError(failure)) throw failure // e.g. the multipart parser's own 413
         if (failure !== undefined) throw new UploadInterruptedError({ cause: failure })
         throw classifyStorageError(err, 'putObject')
       }
@@ -269,6 +270,11 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     }
   }
   return storage
+}
+
+function isClientError (err: unknown) {
+  const status = (err as { statusCode?: unknown } | undefined)?.statusCode
+  return typeof status === 'number' && status >= 400 && status < 500
 }
 
 /** The object is missing; a missing bucket is a configuration error, not a missing object. */

@@ -152,3 +152,19 @@ t.test('a client that aborts a proxied upload mid-file is logged at info, and no
   t.same(await listRenderKeys(app), [], 'no object in storage')
   t.same(await app.repository.dueDeletions(new Date(Date.now() + 86_400_000).toISOString(), 10), [], 'nothing queued: the object was never written')
 })
+
+t.test('a client that goes away before the file is logged at info too', async (t) => {
+  const { app, logs } = await build(t)
+  const { port } = new URL(await listen(app))
+  const socket = net.connect(Number(port), '127.0.0.1')
+  await new Promise<void>((resolve) => socket.once('connect', resolve))
+  const closed = logLine(logs, /interrupted by the client|closed the connection|"level":[56]0/)
+  const head = 'POST /api/v1/upload/audio HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 100000\r\n\r\n'
+  await new Promise<void>((resolve) => socket.write(`${head}--b\r\nContent-Disposition: form-data; name="token"\r\n\r\n${API_TOKEN.slice(0, 8)}`, () => resolve()))
+  socket.destroy()
+
+  const line = await closed
+  t.match(JSON.parse(line), { level: 30, msg: /closed the connection/ })
+  t.same(errorLines(logs), [], 'no error-level line')
+  t.same(await listRenderKeys(app), [])
+})

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { loadConfig } from '../../config.js'
 import { createStorage } from '../../services/storage/create-storage.js'
@@ -116,6 +117,22 @@ t.test('a private embedded bucket refuses every unsigned request but preflights'
   t.equal((await raw(endpointOf(storage), 'HEAD', `/renders/${key}`)).status, 403)
   const signed = await storage.presignGet(key, 60)
   t.equal(await (await fetch(signed.url)).text(), 'secret')
+})
+
+t.test('a source stream that fails is the client\'s problem, not storage\'s, and nothing is stored', async (t) => {
+  const storage = await embeddedStorage(t)
+  const failing = (err: Error) => new Readable({
+    read () {
+      this.push(Buffer.alloc(1024))
+      this.destroy(err)
+    }
+  })
+  await t.rejects(storage.putObject('dev/renders/cut.mp3', failing(new Error('aborted')), { contentType: 'audio/mpeg' }),
+    { name: 'UploadInterruptedError', statusCode: 400, code: 'UPLOAD_INTERRUPTED' })
+  const tooLarge = Object.assign(new Error('request file too large'), { statusCode: 413 })
+  await t.rejects(storage.putObject('dev/renders/big.mp3', failing(tooLarge), { contentType: 'audio/mpeg' }), tooLarge,
+    'a failure that already has its 4xx keeps it')
+  t.same((await storage.listObjects('dev/')).objects, [])
 })
 
 t.test('objects: put streams, head, ranged get, list pages, batch delete', async (t) => {
