@@ -41,7 +41,7 @@ interface SdkError {
 /** The provider's error code (or the network error's), as S3 and Node name it. */
 export function providerCode (err: unknown): string {
   const error = err as SdkError
-  if (typeof error.code === 'string' && /^E[A-Z]+$/.test(error.code)) return error.code
+  if (typeof error.code === 'string' && /^E[A-Z_]+$/.test(error.code)) return error.code
   const name = error.name ?? 'UnknownError'
   const status = error.$metadata?.httpStatusCode
   // HEAD answers have no body, so the SDK only knows the status.

@@ -39,6 +39,7 @@ t.test('throttling, 5xx, timeouts and network errors are 503 with a retry-after'
     [sdkError('RequestTimeout', 400), 30],
     [sdkError('TimeoutError'), 30],
     [Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 30],
+    [Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }), 30],
     [sdkError('Error'), 30] // the SDK gave up without any answer
   ]
   for (const [err, retryAfterSeconds] of cases) {
