@@ -6,7 +6,7 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { startEmbeddedS3, type EmbeddedS3 } from '../../services/storage/embedded-s3.js'
 import { createS3Storage } from '../../services/storage/s3-storage.js'
-import { API_TOKEN, bearer, build, listen, listRenderKeys, requestUpload, uploadAudio } from '../helper.js'
+import { API_TOKEN, bearer, build, countRenderRecords, listen, listStoredKeys, requestUpload, uploadAudio } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
 const mp3 = makeMp3Tone({ seconds: 1, kbps: 64 })
@@ -48,9 +48,9 @@ t.test('a wrong secret is a configuration error: 500, one log line naming the ke
 
   const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json<{ render_id: string }>()
   const complete = await app.inject({ method: 'POST', url: `/api/v1/uploads/${ticket.render_id}/complete`, headers: bearer(), payload: {} })
-  t.equal(complete.statusCode, 500, 'a bodiless HEAD refused with 403 is a configuration error too')
+  t.equal(complete.statusCode, 500, 'completing a direct upload fails the same way')
   t.match(complete.json(), { code: 'STORAGE_MISCONFIGURED' })
-  t.match(JSON.parse(errorLines(logs)[1]), { msg: /check S3_ACCESS_KEY\/S3_SECRET_KEY/, storageError: 'HTTP 403', operation: 'headObject' })
+  t.match(JSON.parse(errorLines(logs)[1]), { msg: /check S3_ACCESS_KEY\/S3_SECRET_KEY/, storageError: 'SignatureDoesNotMatch' })
   t.same(await keysIn(t, s3), [], 'nothing was stored')
 })
 
@@ -65,6 +65,11 @@ t.test('a bucket that does not exist is a configuration error naming S3_BUCKET_N
   const errors = errorLines(logs)
   t.equal(errors.length, 1)
   t.match(JSON.parse(errors[0]), { msg: /check S3_BUCKET_NAME/, storageError: 'NoSuchBucket', setting: 'S3_BUCKET_NAME' })
+
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json<{ render_id: string }>()
+  const complete = await app.inject({ method: 'POST', url: `/api/v1/uploads/${ticket.render_id}/complete`, headers: bearer(), payload: {} })
+  t.equal(complete.statusCode, 500, 'a missing bucket is not taken for an upload not PUT yet')
+  t.match(complete.json(), { code: 'STORAGE_MISCONFIGURED' })
 })
 
 /** A storage endpoint that always asks the client to slow down, as S3 does under load. */
@@ -94,8 +99,7 @@ t.test('storage answering 503 SlowDown is a 503 with retry-after, and the refuse
   t.match(await res.json(), { statusCode: 503, code: 'SERVICE_UNAVAILABLE' })
   t.ok(storage.requests() > 1, `the SDK retried (${storage.requests()} requests)`)
   t.match(JSON.parse(errorLines(logs)[0]), { msg: 'storage unavailable', storageError: 'SlowDown', operation: 'putObject' })
-  const queued = await app.repository.dueDeletions(new Date(Date.now() + 86_400_000).toISOString(), 10)
-  t.equal(queued.length, 1, 'the object storage may hold is queued for deletion')
+  t.equal(await app.repository.countDeletions(), 1, 'the object storage may hold is queued for deletion')
 })
 
 t.test('the provider\'s Retry-After is passed on', async (t) => {
@@ -149,8 +153,9 @@ t.test('a client that aborts a proxied upload mid-file is logged at info, and no
   t.comment(JSON.parse(line).msg)
   t.equal(levelOf(line), 30, 'logged at info')
   t.same(errorLines(logs), [], 'no error-level line')
-  t.same(await listRenderKeys(app), [], 'no object in storage')
-  t.same(await app.repository.dueDeletions(new Date(Date.now() + 86_400_000).toISOString(), 10), [], 'nothing queued: the object was never written')
+  t.same(await listStoredKeys(app), [], 'no object in storage')
+  t.equal(await app.repository.countDeletions(), 0, 'nothing left to delete')
+  t.equal(await countRenderRecords(app), 0, 'no render record')
 })
 
 t.test('a client that goes away before the file is logged at info too', async (t) => {
@@ -166,5 +171,5 @@ t.test('a client that goes away before the file is logged at info too', async (t
   const line = await closed
   t.match(JSON.parse(line), { level: 30, msg: /closed the connection/ })
   t.same(errorLines(logs), [], 'no error-level line')
-  t.same(await listRenderKeys(app), [])
+  t.same(await listStoredKeys(app), [])
 })
