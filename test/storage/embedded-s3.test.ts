@@ -83,7 +83,7 @@ t.test('signed requests still reach s3rver, which verifies them', async (t) => {
   const key = 'dev/uploads/presigned.mp3'
   const upload = await storage.presignPut(key, { contentType: 'audio/mpeg', contentLength: 5, expiresInSeconds: 60 })
   t.equal((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: 'bytes' })).status, 200, 'a presigned PUT under the uploads prefix')
-  t.same(await storage.headObject(key), { size: 5, contentType: 'audio/mpeg' }, 'SDK calls are signed')
+  t.match(await storage.headObject(key), { size: 5, contentType: 'audio/mpeg' }, 'SDK calls are signed')
   t.same((await storage.listObjects('dev/')).objects.map((object) => object.key), [key])
 
   const forged = new URL(upload.url)
