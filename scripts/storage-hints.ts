@@ -27,8 +27,9 @@ const HINTS: Record<string, string[]> = {
 }
 
 export function errorCodeOf (err: unknown): string {
-  const error = err as { name?: string, Code?: string, code?: string, cause?: { code?: string }, $metadata?: { httpStatusCode?: number } }
-  const code = error.Code ?? error.cause?.code ?? error.code ?? error.name
+  const error = err as { name?: string, Code?: string, code?: string, providerCode?: string, cause?: { code?: string }, $metadata?: { httpStatusCode?: number } }
+  // Storage errors arrive classified (StorageConfigError, StorageUnavailableError) with the provider's code.
+  const code = error.providerCode ?? error.Code ?? error.cause?.code ?? error.code ?? error.name
   if ((code === undefined || code === 'Unknown' || code === 'UnknownError') && error.$metadata?.httpStatusCode !== undefined) {
     return `HTTP ${error.$metadata.httpStatusCode}`
   }

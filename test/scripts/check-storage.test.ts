@@ -37,7 +37,7 @@ t.test('check-storage passes every step on the embedded server', async (t) => {
 
 t.test('wrong keys: FAILED with the provider\'s code, the seed\'s hints, and no secret printed', async (t) => {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'check-storage-s3-'))
-  const s3 = await startEmbeddedS3({ directory, port: 0, bucket: 'renders', corsOrigins: ['*'], publicReads: true })
+  const s3 = await startEmbeddedS3({ directory, port: 0, bucket: 'renders', corsOrigins: ['*'], publicReadPrefix: 'dev/renders/' })
   t.teardown(async () => { await s3.close(); fs.rmSync(directory, { recursive: true, force: true }) })
   const secret = 'not-the-right-secret-0123456789'
   const { exitCode, stdout } = await checkStorage({
