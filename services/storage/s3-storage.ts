@@ -1,13 +1,11 @@
-import { Readable, Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import {
   DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
-  PutBucketCorsCommand, S3Client, type S3ClientConfig
+  PutBucketCorsCommand, PutObjectCommand, S3Client, type S3ClientConfig
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
 import { HttpRequest } from '@smithy/protocol-http'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { uploadStream, type StreamUploadLimits } from './stream-upload.js'
 import type { DeleteOutcome, ObjectStorage, PresignedRequest } from './types.js'
 
 export interface S3StorageOptions {
@@ -24,6 +22,11 @@ export interface S3StorageOptions {
 }
 
 const DELETE_BATCH = 1000
+/**
+ * Proxied uploads hold at most (partsInFlight + 1) × partSize bytes each: 15 MiB. Measured with
+ * `npm run bench` (a 90 MB upload); larger parts or more in flight bought no speed there.
+ */
+const PART_LIMITS: StreamUploadLimits = { partSize: 5 * 1024 * 1024, partsInFlight: 2 }
 
 /** One implementation for every S3-compatible store: AWS, DigitalOcean Spaces, MinIO, R2, the embedded server. */
 export function createS3Storage (options: S3StorageOptions): ObjectStorage {
@@ -77,33 +80,13 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
 
   const storage: ObjectStorage = {
     bucket,
+    endpoint: options.endpoint,
 
     async putObject (key, body, { contentType }) {
-      let size = 0
-      const counted = new Transform({
-        transform (chunk: Buffer, _encoding, callback) {
-          size += chunk.length
-          callback(null, chunk)
-        }
-      })
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body
-      const upload = new Upload({
-        client,
-        params: {
-          Bucket: bucket,
-          Key: key,
-          Body: counted,
-          ContentType: contentType,
-          ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {})
-        },
-        leavePartsOnError: false
-      })
-      const feeding = pipeline(source, counted).catch((err: unknown) => {
-        void upload.abort()
-        throw err
-      })
-      await Promise.all([upload.done(), feeding])
-      return { size }
+      const target = { Bucket: bucket, Key: key, ContentType: contentType, ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {}) }
+      if (!Buffer.isBuffer(body)) return uploadStream(client, target, body, PART_LIMITS)
+      await client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: body.length }))
+      return { size: body.length }
     },
 
     async headObject (key) {
