@@ -36,7 +36,7 @@ async function main () {
       process.exitCode = 3
       return
     }
-    const olderThan = values['older-than'] ?? `${Math.round(app.defaultSweepOptions.orphanGraceMs / 1000)}s (ORPHAN_GRACE_SECONDS)`
+    const olderThan = values['older-than'] ?? `${Math.round(app.defaultSweepOptions.orphanGraceMs / 1000)}s, ORPHAN_GRACE_SECONDS`
     console.log(formatSweepReport(summary, olderThan).join('\n'))
   } finally {
     bar?.stop()

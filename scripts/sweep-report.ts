@@ -28,7 +28,7 @@ const DRY_RUN_SKIPS = new Set<keyof SweepSummary>(['deleted_objects', 'failed_de
 export function formatSweepReport (summary: SweepReport, olderThan: string): string[] {
   const dryRun = summary.dry_run
   const lines = [dryRun
-    ? `Dry run (older than ${olderThan}): nothing was deleted. It would expire or delete:`
+    ? `Dry run (older than ${olderThan}): nothing was deleted. What a real run would act on:`
     : `Cleanup (older than ${olderThan}) finished${summary.resumed ? ' (listing resumed where the last sweep stopped)' : ''}:`]
   const rows = LABELS.filter(([field]) => !(dryRun && DRY_RUN_SKIPS.has(field)))
   const width = Math.max(...rows.map(([field]) => String(summary[field]).length))
