@@ -28,7 +28,8 @@ function renderPage (config: AppConfig) {
       `and kept in DATA_DIR/api-token (here ${config.DATA_DIR}/api-token).`
     : 'The token is the service\'s API_TOKEN.'
   const sweepHelp = 'Renders uploaded here are not attached to a message, so the cleanup deletes them after ' +
-    `ORPHAN_GRACE_SECONDS (here ${config.ORPHAN_GRACE_SECONDS}, ${readableSeconds(config.ORPHAN_GRACE_SECONDS)}).`
+    `ORPHAN_GRACE_SECONDS (here ${config.ORPHAN_GRACE_SECONDS}, ${readableSeconds(config.ORPHAN_GRACE_SECONDS)}).` +
+    (config.CLEANUP_INTERVAL_SECONDS === 0 ? ' Automatic cleanup is off here (CLEANUP_INTERVAL_SECONDS=0): run npm run cleanup.' : '')
   return template
     .replace('{{tokenHelp}}', escapeHtml(tokenHelp))
     .replace('{{sweepHelp}}', escapeHtml(sweepHelp))
