@@ -29,7 +29,9 @@ const ConfigSchema = Type.Object({
   UPLOAD_URL_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 900 }),
   CORS_ORIGINS: Type.String({ default: '*' }),
   CLEANUP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
-  ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 })
+  ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 }),
+  /** Comma-separated public bases used in the past; renders of the original system may carry urls under them. */
+  LEGACY_PUBLIC_BASES: Type.String({ default: '' })
 })
 
 export type AppConfig = Static<typeof ConfigSchema> & {

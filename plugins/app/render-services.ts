@@ -1,29 +1,35 @@
 import fp from 'fastify-plugin'
-import { createDeletionQueue, type DeletionQueue } from '../../services/deletion/deletion-queue.js'
-import { createRenderAttacher, type RenderAttacher } from '../../services/renders/attach-render.js'
-import { keysOfMessage } from '../../services/renders/render-keys.js'
-import { createRenderView, type RenderView } from '../../services/renders/render-view.js'
-import type { KeysOfMessage } from '../../services/repository/types.js'
-import { createDirectUploads, type DirectUploads } from '../../services/uploads/direct-upload.js'
+import { createRenderDomain, type RenderDomain } from '../../services/render-domain.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    deletionQueue: DeletionQueue
-    renderAttacher: RenderAttacher
-    renderView: RenderView
-    keysOfMessage: KeysOfMessage
-    directUploads: DirectUploads
+    deletionQueue: RenderDomain['deletionQueue']
+    renderAttacher: RenderDomain['renderAttacher']
+    renderView: RenderDomain['renderView']
+    renderKeys: RenderDomain['renderKeys']
+    messageDeletion: RenderDomain['messageDeletion']
+    directUploads: RenderDomain['directUploads']
+    sweep: RenderDomain['sweep']
+    /** The time the render services and the lifecycle go by (tests move it; production reads the system clock). */
+    clock: () => Date
   }
 }
 
+export interface ClockOptions {
+  clock?: () => Date
+}
+
 /** The render domain services, built once from the storage and database decorators. */
-export default fp(async function renderServicesPlugin (fastify) {
+export default fp<ClockOptions>(async function renderServicesPlugin (fastify, opts) {
   const { repository, storage, config, log } = fastify
-  const deletionQueue = createDeletionQueue({ repository, storage, log })
-  const renderAttacher = createRenderAttacher({ repository, storage, config })
-  fastify.decorate('deletionQueue', deletionQueue)
-  fastify.decorate('renderAttacher', renderAttacher)
-  fastify.decorate('directUploads', createDirectUploads({ repository, storage, deletionQueue, renderAttacher, config }))
-  fastify.decorate('renderView', createRenderView(storage, config))
-  fastify.decorate('keysOfMessage', keysOfMessage(storage, config.ENV))
+  const clock = opts.clock ?? (() => new Date())
+  const domain = createRenderDomain({ repository, storage, config, log, clock })
+  fastify.decorate('clock', clock)
+  fastify.decorate('renderKeys', domain.renderKeys)
+  fastify.decorate('deletionQueue', domain.deletionQueue)
+  fastify.decorate('renderAttacher', domain.renderAttacher)
+  fastify.decorate('messageDeletion', domain.messageDeletion)
+  fastify.decorate('directUploads', domain.directUploads)
+  fastify.decorate('renderView', domain.renderView)
+  fastify.decorate('sweep', domain.sweep)
 }, { name: 'render-services', dependencies: ['config', 'storage', 'repository'] })

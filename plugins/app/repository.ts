@@ -13,11 +13,19 @@ declare module 'fastify' {
   }
 }
 
+export interface RepositoryPluginOptions {
+  /** A database handle to use instead of connecting to MONGODB_URL: the tests' in-process MongoDB engine. */
+  mongoDb?: MongoDbLike
+}
+
 /** MongoDB when MONGODB_URL is set (production); otherwise an embedded SQLite file under DATA_DIR. */
-export default fp(async function repositoryPlugin (fastify) {
+export default fp<RepositoryPluginOptions>(async function repositoryPlugin (fastify, opts) {
   const { MONGODB_URL, DATA_DIR } = fastify.config
   let repository: Repository
-  if (MONGODB_URL !== undefined) {
+  if (opts.mongoDb !== undefined) {
+    await ensureMongoIndexes(opts.mongoDb)
+    repository = createMongoRepository(opts.mongoDb)
+  } else if (MONGODB_URL !== undefined) {
     await fastify.register(fastifyMongodb, { url: MONGODB_URL, forceClose: true })
     const db = fastify.mongo.db
     if (db === undefined) throw new Error('MONGODB_URL must name a database, e.g. mongodb://host:27017/renders')

@@ -8,8 +8,8 @@ declare module 'fastify' {
   }
 }
 
-export default fp(async function storagePlugin (fastify) {
-  const storage = await createStorage(fastify.config)
+export default fp<{ clock?: () => Date }>(async function storagePlugin (fastify, opts) {
+  const storage = await createStorage(fastify.config, opts.clock)
   fastify.decorate('storage', storage)
   fastify.addHook('onClose', async () => storage.close())
 }, { name: 'storage', dependencies: ['config'] })

@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
-import type { DeletionJob, Repository } from '../repository/types.js'
+import type { DeletionFilter, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
+import { rendersPrefix, type RenderKeys } from '../renders/render-keys.js'
 
 const BASE_RETRY_MS = 30_000
 const MAX_RETRY_MS = 6 * 3600_000
-/** DeleteObjects takes at most 1000 keys per call. */
-export const DELETE_BATCH = 1000
+/** How long a worker holds the records it claimed; a worker that died lets them go after this. */
+const CLAIM_MS = 5 * 60_000
+/** Records per claim; each may have two objects, and DeleteObjects takes at most 1000 keys. */
+export const DELETE_BATCH = 500
 
 export function retryDelayMs (attempts: number) {
   return Math.min(BASE_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS)
@@ -14,66 +18,97 @@ export function retryDelayMs (attempts: number) {
 export interface DeletionOutcome {
   deleted: number
   failed: number
-  /** Keys that turned out to be used again (e.g. a delete that crashed halfway): kept, not deleted. */
+  /** Records whose key a live message still names (data written before the rules): kept, not deleted. */
   stillInUse: number
 }
 
-/**
- * Deletes queued keys from storage. Keys are always queued in the database first, so a storage
- * outage or a crash only delays the deletion; the worker retries with exponential backoff.
- */
-export function createDeletionQueue (deps: { repository: Repository, storage: ObjectStorage, log: FastifyBaseLogger }) {
-  const { repository, storage, log } = deps
+interface Deps {
+  repository: Repository
+  storage: ObjectStorage
+  renderKeys: RenderKeys
+  env: string
+  log: FastifyBaseLogger
+  clock?: () => Date
+}
 
-  async function process (jobs: DeletionJob[]): Promise<DeletionOutcome> {
+/**
+ * Deletes the objects of deleting records. A worker claims records with one conditional write, so
+ * two workers (two instances, or the API and the CLI) never process the same record at once; a
+ * storage outage or a crash only delays the deletion, retried with exponential backoff.
+ */
+export function createDeletionQueue ({ repository, storage, renderKeys, env, log, clock = () => new Date() }: Deps) {
+  const prefix = rendersPrefix(env)
+
+  /** Whatever the records say, an object a live message names is never deleted: its record is restored. */
+  async function keepNamed (records: RenderRecord[]): Promise<Set<string>> {
+    const named = await repository.messagesNaming(records.filter((record) => record.key.startsWith(prefix)).map((record) => renderKeys.referenceOf(record.key)))
+    for (const record of records) {
+      const messageId = named.get(record.key)
+      if (messageId === undefined) continue
+      log.error({ key: record.key, message_id: messageId }, 'a render queued for deletion is still named by a message; kept')
+      await repository.updateRenderIf(record.id, { state: ['deleting'] },
+        { state: 'attached', message_id: messageId, claimed_by: null, next_attempt_at: null, updated_at: clock().toISOString() })
+    }
+    return new Set(named.keys())
+  }
+
+  async function process (records: RenderRecord[], holder: string): Promise<DeletionOutcome> {
     const outcome: DeletionOutcome = { deleted: 0, failed: 0, stillInUse: 0 }
-    if (jobs.length === 0) return outcome
-    const inUse = await repository.referencedKeys(jobs.map(({ key }) => ({ key, url: storage.publicUrl(key) })))
-    if (inUse.size > 0) {
-      log.warn({ count: inUse.size }, 'queued keys are still in use; not deleting them')
-      await repository.finishDeletions([...inUse])
-      outcome.stillInUse = inUse.size
-    }
-    const toDelete = jobs.filter(({ key }) => !inUse.has(key))
+    if (records.length === 0) return outcome
+    const named = await keepNamed(records)
+    outcome.stillInUse = records.filter((record) => named.has(record.key)).length
+    const toDelete = records.filter((record) => !named.has(record.key))
     if (toDelete.length === 0) return outcome
-    const { deleted, failed } = await storage.deleteObjects(toDelete.map(({ key }) => key))
-    await repository.finishDeletions(deleted)
-    for (const key of deleted) log.info({ key }, 'deleted render object')
-    if (failed.length > 0) {
-      const attemptsOf = new Map(toDelete.map((job) => [job.key, job.attempts]))
-      const now = Date.now()
-      await repository.postponeDeletions(failed.map(({ key, code, message }) => ({
-        key,
-        next_attempt_at: new Date(now + retryDelayMs((attemptsOf.get(key) ?? 0) + 1)).toISOString(),
-        last_error: `${code}: ${message}`.slice(0, 500)
-      })))
-      log.warn({ failed: failed.length, firstError: failed[0].code }, 'failed to delete render objects; will retry')
+    const objectsOf = (record: RenderRecord) => record.upload_key === null ? [record.key] : [record.key, record.upload_key]
+    const { failed } = await storage.deleteObjects(toDelete.flatMap(objectsOf))
+    const failure = new Map(failed.map((entry) => [entry.key, entry]))
+    const done = toDelete.filter((record) => objectsOf(record).every((key) => !failure.has(key)))
+    const retry = toDelete.filter((record) => !done.includes(record))
+    await repository.finishDeletions(done.map((record) => record.id), holder)
+    for (const record of done) log.info({ key: record.key }, 'deleted render object')
+    if (retry.length > 0) {
+      const now = clock().getTime()
+      await repository.postponeDeletions(retry.map((record) => {
+        const error = objectsOf(record).map((key) => failure.get(key)).find((entry) => entry !== undefined)!
+        return {
+          id: record.id,
+          next_attempt_at: new Date(now + retryDelayMs(record.attempts + 1)).toISOString(),
+          last_error: `${error.code}: ${error.message}`.slice(0, 500)
+        }
+      }), holder)
+      log.warn({ failed: retry.length, firstError: failed[0].code }, 'failed to delete render objects; will retry')
     }
-    outcome.deleted = deleted.length
-    outcome.failed = failed.length
+    outcome.deleted = done.length
+    outcome.failed = retry.length
     return outcome
   }
 
-  return {
-    /** Deletes these already-queued keys now (best effort, e.g. right after a message delete). */
-    async deleteQueued (keys: string[]): Promise<DeletionOutcome> {
-      return process(await repository.findDeletions(keys))
-    },
-    /** One worker pass over due jobs, in batches of DELETE_BATCH, up to `maxBatches`. */
-    async runDue (maxBatches = 10, now = new Date()): Promise<DeletionOutcome & { batches: number }> {
-      const total = { deleted: 0, failed: 0, stillInUse: 0, batches: 0 }
-      while (total.batches < maxBatches) {
-        const jobs = await repository.dueDeletions(now.toISOString(), DELETE_BATCH)
-        if (jobs.length === 0) break
-        const outcome = await process(jobs)
-        total.batches++
-        total.deleted += outcome.deleted
-        total.failed += outcome.failed
-        total.stillInUse += outcome.stillInUse
-        if (jobs.length < DELETE_BATCH) break
-      }
-      return total
+  /** Claims and processes batches until nothing (more) matches, or `maxBatches`. */
+  async function run (only: DeletionFilter, maxBatches: number): Promise<DeletionOutcome & { batches: number }> {
+    const total = { deleted: 0, failed: 0, stillInUse: 0, batches: 0 }
+    const holder = randomUUID()
+    while (total.batches < maxBatches) {
+      const now = clock()
+      const records = await repository.claimDueDeletions(now.toISOString(), holder, new Date(now.getTime() + CLAIM_MS).toISOString(), DELETE_BATCH, only)
+      if (records.length === 0) break
+      const outcome = await process(records, holder)
+      total.batches++
+      total.deleted += outcome.deleted
+      total.failed += outcome.failed
+      total.stillInUse += outcome.stillInUse
+      if (records.length < DELETE_BATCH || outcome.failed > 0) break
     }
+    return total
+  }
+
+  return {
+    /** Deletes the objects of these records now (best effort, right after they were marked). */
+    deleteRecords: (ids: string[]) => run({ ids }, 1),
+    /** Deletes the objects of the records of these (deleted) messages now. */
+    deleteForMessages: (messageIds: string[]) => run({ messageIds }, Number.POSITIVE_INFINITY),
+    /** One worker pass over due records; `ignoreBackoff` also takes those waiting for a retry (explicit cleanup). */
+    runDue: (options: { maxBatches?: number, ignoreBackoff?: boolean } = {}) =>
+      run({ ignoreBackoff: options.ignoreBackoff }, options.maxBatches ?? 10)
   }
 }
 

@@ -1,34 +1,44 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
-import type { Repository } from '../repository/types.js'
+import type { RenderAttacher } from '../renders/attach-render.js'
+import type { MessageDeletion } from '../renders/message-deletion.js'
+import { rendersPrefix, uploadsPrefix, type RenderKeys } from '../renders/render-keys.js'
+import { deletingFields, orphanRecord } from '../renders/render-record.js'
+import type { RenderState, Repository, StaleQuery } from '../repository/types.js'
 import type { ObjectStorage, StoredObject } from '../storage/types.js'
-import { rendersPrefix } from '../renders/render-keys.js'
+import { backfillLegacyRenders } from './legacy-renders.js'
 
 const LEASE_NAME = 'render-sweeper'
 const LEASE_MS = 10 * 60_000
 const CURSOR_STATE = 'render-sweeper:start-after'
 const MISSING_REPORT_LIMIT = 100
-const EXPIRY_BATCH = 1000
+const BATCH = 500
+/** A claim or a delete this old was interrupted (a crash): the sweeper finishes it. */
+export const INTERRUPTED_AFTER_MS = 5 * 60_000
 
 export interface SweepOptions {
   dryRun: boolean
   /**
-   * Objects younger than this are never orphans (an upload may still be on its way to a record),
-   * and ready renders younger than this are given time to be attached to a message.
+   * Objects younger than this are never orphans, and ready renders younger than this are given
+   * time to be attached to a message.
    */
   orphanGraceMs: number
   /** How long past its URL's expiry a pending upload is kept. */
   pendingGraceMs: number
   onProgress?: (progress: { scanned: number }) => void
+  /** Keys per listing page (storage's maximum, 1000, by default). */
+  listPageSize?: number
 }
 
 export interface SweepSummary {
   status: 'completed' | 'lease_held'
   dry_run: boolean
   expired_uploads: number
-  /** Ready renders never attached to a message within the grace period: expired and queued for deletion. */
+  /** Ready renders never attached to a message within the grace period: handed to the deletion worker. */
   unattached_renders: number
+  /** Attaches and deletes that a crash interrupted, finished now. */
+  repaired: number
   scanned_objects: number
   orphan_objects: number
   deleted_objects: number
@@ -42,22 +52,35 @@ export interface SweepSummary {
   finished_at: string
 }
 
+interface Deps {
+  repository: Repository
+  storage: ObjectStorage
+  deletionQueue: DeletionQueue
+  renderAttacher: RenderAttacher
+  messageDeletion: MessageDeletion
+  renderKeys: RenderKeys
+  env: string
+  log: FastifyBaseLogger
+  clock?: () => Date
+}
+
 /**
- * Guarantees, with the deletion queue, that every object under {ENV}/renders/ belongs to a live
- * render or is eventually deleted. One sweeper at a time per database (a lease), resumable listing.
+ * Guarantees, with the deletion worker, that every object under {ENV}/renders/ and {ENV}/uploads/
+ * belongs to a live render or is eventually deleted. One sweeper at a time per database (a lease
+ * renewed while it runs); every record it expires is decided by a conditional write.
  */
-export function createSweeper (deps: { repository: Repository, storage: ObjectStorage, deletionQueue: DeletionQueue, env: string, log: FastifyBaseLogger }) {
-  const { repository, storage, deletionQueue, log } = deps
-  const prefix = rendersPrefix(deps.env)
+export function createSweeper (deps: Deps) {
+  const { repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, log, clock = () => new Date() } = deps
 
   return async function sweep (options: SweepOptions): Promise<SweepSummary> {
-    const startedAt = new Date()
+    const startedAt = clock()
     const holder = randomUUID()
     const summary: SweepSummary = {
       status: 'completed',
       dry_run: options.dryRun,
       expired_uploads: 0,
       unattached_renders: 0,
+      repaired: 0,
       scanned_objects: 0,
       orphan_objects: 0,
       deleted_objects: 0,
@@ -69,14 +92,21 @@ export function createSweeper (deps: { repository: Repository, storage: ObjectSt
       started_at: startedAt.toISOString(),
       finished_at: startedAt.toISOString()
     }
-    const renewLease = () => repository.acquireLease(LEASE_NAME, holder, new Date().toISOString(), new Date(Date.now() + LEASE_MS).toISOString())
+    const renewLease = () => repository.acquireLease(LEASE_NAME, holder, clock().toISOString(), new Date(clock().getTime() + LEASE_MS).toISOString())
     if (!await renewLease()) return { ...summary, status: 'lease_held' }
     try {
-      await expireUploads(summary, options, startedAt)
-      await expireUnattachedRenders(summary, options, startedAt)
-      await scanForOrphans(summary, options, startedAt, renewLease)
+      const ago = (ms: number) => new Date(startedAt.getTime() - ms).toISOString()
+      summary.expired_uploads = await expire(options, { states: ['pending', 'verifying'], field: 'expires_at', before: ago(options.pendingGraceMs) })
+      summary.unattached_renders = await expire(options, { states: ['ready'], field: 'created_at', before: ago(options.orphanGraceMs), unattachedOnly: true })
       if (!options.dryRun) {
-        const outcome = await deletionQueue.runDue(Number.POSITIVE_INFINITY)
+        summary.repaired = await repair(ago(INTERRUPTED_AFTER_MS))
+        await backfillLegacyRenders({ repository, renderKeys, log })
+      }
+      for (const prefix of [rendersPrefix(deps.env), uploadsPrefix(deps.env)]) {
+        await scanForOrphans(prefix, summary, options, startedAt, renewLease)
+      }
+      if (!options.dryRun) {
+        const outcome = await deletionQueue.runDue({ maxBatches: Number.POSITIVE_INFINITY, ignoreBackoff: true })
         summary.deleted_objects = outcome.deleted
         summary.failed_deletions = outcome.failed
         summary.kept_in_use = outcome.stillInUse
@@ -84,72 +114,83 @@ export function createSweeper (deps: { repository: Repository, storage: ObjectSt
     } finally {
       await repository.releaseLease(LEASE_NAME, holder)
     }
-    summary.finished_at = new Date().toISOString()
+    summary.finished_at = clock().toISOString()
     log.info({ summary: { ...summary, missing_objects: undefined } }, 'render sweep finished')
     return summary
   }
 
-  /** Expires in batches of EXPIRY_BATCH and returns how many; a dry run only counts. */
-  async function expireInBatches (options: SweepOptions, count: () => Promise<number>, expire: () => Promise<unknown[]>): Promise<number> {
-    if (options.dryRun) return count()
+  /** Hands stale records to the deletion worker, each by a write conditional on the state it was found in. */
+  async function expire (options: SweepOptions, query: StaleQuery): Promise<number> {
+    if (options.dryRun) return repository.countStaleRenders(query)
     let total = 0
     for (;;) {
-      const expired = await expire()
-      total += expired.length
-      if (expired.length < EXPIRY_BATCH) return total
+      const stale = await repository.findStaleRenders(query, BATCH)
+      let expired = 0
+      for (const record of stale) {
+        const taken = await repository.updateRenderIf(record.id,
+          { state: [record.state as RenderState], ...(query.unattachedOnly === true ? { message_id: null } : {}) },
+          deletingFields(clock().toISOString()))
+        if (taken !== null) expired++
+      }
+      total += expired
+      if (stale.length < BATCH || expired === 0) return total
     }
   }
 
-  async function expireUploads (summary: SweepSummary, options: SweepOptions, now: Date) {
-    const before = new Date(now.getTime() - options.pendingGraceMs).toISOString()
-    summary.expired_uploads = await expireInBatches(options,
-      () => repository.countExpiredPendingUploads(before),
-      () => repository.expirePendingUploads(before, EXPIRY_BATCH))
+  async function repair (before: string): Promise<number> {
+    let repaired = await messageDeletion.finishInterrupted(before, BATCH)
+    const claims = await repository.findStaleRenders({ states: ['attaching'], field: 'updated_at', before }, BATCH)
+    for (const record of claims) await renderAttacher.repairClaim(record)
+    repaired += claims.length
+    return repaired
   }
 
-  /** A render attached meanwhile keeps its object: the queue refuses keys a message render still uses. */
-  async function expireUnattachedRenders (summary: SweepSummary, options: SweepOptions, now: Date) {
-    const before = new Date(now.getTime() - options.orphanGraceMs).toISOString()
-    summary.unattached_renders = await expireInBatches(options,
-      () => repository.countUnattachedRenders(before),
-      () => repository.expireUnattachedRenders(before, EXPIRY_BATCH))
-  }
-
-  async function scanForOrphans (summary: SweepSummary, options: SweepOptions, now: Date, renewLease: () => Promise<boolean>) {
+  async function scanForOrphans (prefix: string, summary: SweepSummary, options: SweepOptions, now: Date, renewLease: () => Promise<boolean>) {
     const cutoff = now.getTime() - options.orphanGraceMs
-    let startAfter = await repository.getState(CURSOR_STATE) ?? undefined
-    summary.resumed = startAfter !== undefined
-    const listed = summary.resumed ? null : new Set<string>()
+    const cursorState = `${CURSOR_STATE}:${prefix}`
+    let startAfter = await repository.getState(cursorState) ?? undefined
+    summary.resumed ||= startAfter !== undefined
+    const listed = startAfter === undefined && prefix === rendersPrefix(deps.env) ? new Set<string>() : null
     for (;;) {
-      const page = await storage.listObjects(prefix, startAfter)
+      const page = await storage.listObjects(prefix, startAfter, options.listPageSize)
       for (const object of page.objects) listed?.add(object.key)
-      await recordOrphans(page.objects.filter((object) => object.lastModified.getTime() < cutoff), summary, options)
+      await recordOrphans(prefix, page.objects.filter((object) => object.lastModified.getTime() < cutoff), summary, options)
       summary.scanned_objects += page.objects.length
       options.onProgress?.({ scanned: summary.scanned_objects })
       if (!page.isTruncated || page.objects.length === 0) break
       startAfter = page.objects[page.objects.length - 1].key
-      if (!options.dryRun) await repository.setState(CURSOR_STATE, startAfter)
+      if (!options.dryRun) await repository.setState(cursorState, startAfter)
       if (!await renewLease()) throw new Error('lost the sweeper lease')
     }
-    if (!options.dryRun) await repository.setState(CURSOR_STATE, null)
+    if (!options.dryRun) await repository.setState(cursorState, null)
     if (listed !== null) await reportMissing(listed, summary)
   }
 
-  /** Orphans are queued in the database first; the queue deletes them in batches of 1000. */
-  async function recordOrphans (candidates: StoredObject[], summary: SweepSummary, options: SweepOptions) {
+  /**
+   * An object is an orphan when no record names it and, under the renders prefix, no live message
+   * names it either. Its deleting record is inserted with the key's uniqueness: if any record
+   * claimed the key meanwhile, the insert fails and the object stays.
+   */
+  async function recordOrphans (prefix: string, candidates: StoredObject[], summary: SweepSummary, options: SweepOptions) {
     if (candidates.length === 0) return
-    const referenced = await repository.referencedKeys(candidates.map(({ key }) => ({ key, url: storage.publicUrl(key) })))
-    const unreferenced = candidates.filter(({ key }) => !referenced.has(key)).map(({ key }) => key)
-    // Keys already queued (an expired upload, a deleted message) are the queue's, not new orphans.
-    const queued = new Set((await repository.findDeletions(unreferenced)).map(({ key }) => key))
-    const orphans = unreferenced.filter((key) => !queued.has(key))
-    summary.orphan_objects += orphans.length
-    if (!options.dryRun && orphans.length > 0) await repository.enqueueDeletions(orphans, new Date().toISOString())
+    const recorded = await repository.recordedKeys(candidates.map(({ key }) => key))
+    let unrecorded = candidates.map(({ key }) => key).filter((key) => !recorded.has(key))
+    if (prefix === rendersPrefix(deps.env) && unrecorded.length > 0) {
+      const named = await repository.messagesNaming(unrecorded.map(renderKeys.referenceOf))
+      unrecorded = unrecorded.filter((key) => !named.has(key))
+    }
+    if (options.dryRun) {
+      summary.orphan_objects += unrecorded.length
+      return
+    }
+    for (const key of unrecorded) {
+      if (await repository.insertRender(orphanRecord(key, clock().toISOString()))) summary.orphan_objects++
+    }
   }
 
   async function reportMissing (listed: Set<string>, summary: SweepSummary) {
-    for await (const key of repository.allRenderKeys()) {
-      if (!key.startsWith(prefix) || listed.has(key)) continue
+    for await (const key of repository.liveRenderKeys()) {
+      if (listed.has(key)) continue
       if (await storage.headObject(key) !== null) continue // stored after the listing passed it
       summary.missing_object_count++
       if (summary.missing_objects.length < MISSING_REPORT_LIMIT) summary.missing_objects.push(key)

@@ -1,57 +1,150 @@
 import type { AppConfig } from '../../config.js'
 import type { RenderInput } from '../../schemas/renders.js'
 import { conflict, notFound, renderDeleted, unprocessable } from '../errors.js'
-import type { RenderDoc, Repository } from '../repository/types.js'
+import type { MessageDoc, RenderDoc, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import { renderKey } from './render-keys.js'
+import { newRenderRecord } from './render-record.js'
 import { docFromRecord } from './render-view.js'
 
-/**
- * Attaches renders to messages exactly once. A render must be an object of ours: its url resolves
- * to {ENV}/renders/{render.id}.mp3 in our bucket. Our own record, when we have one, is the source
- * of truth for its metadata, and a render belongs to one message only.
- */
-export function createRenderAttacher (deps: { repository: Repository, storage: ObjectStorage, config: Pick<AppConfig, 'ENV'> }) {
-  const { repository, storage, config } = deps
+interface Deps {
+  repository: Repository
+  storage: ObjectStorage
+  config: Pick<AppConfig, 'ENV'>
+  clock?: () => Date
+}
 
-  /** `messageId` null: for a message that does not exist yet. */
-  async function resolveRender (messageId: string | null, input: RenderInput): Promise<RenderDoc> {
+/** A claim lost to another writer is re-read and decided again, at most this often. */
+const CLAIM_ATTEMPTS = 3
+
+/**
+ * Attaches renders to messages, each render to one message only. The claim — one conditional
+ * write ready → attaching(message) — decides every race (another attach, the sweeper expiring the
+ * render, a message delete); the message's renders array is written only after it.
+ */
+export function createRenderAttacher ({ repository, storage, config, clock = () => new Date() }: Deps) {
+  const now = () => clock().toISOString()
+
+  /** Our record of the render the client names; a stored object with no record (seed era) is adopted. */
+  async function recordFor (input: RenderInput): Promise<RenderRecord> {
     const key = storage.keyFromUrl(input.url)
     if (key !== renderKey(config.ENV, input.id)) {
       throw unprocessable('render.url must be the url this service returned for render.id (our bucket and prefix)')
     }
-    const record = await repository.findRenderRecord(input.id)
-    if (record !== null) {
-      if (record.status !== 'ready') throw conflict('This render\'s upload has not been completed yet')
-      if (record.message_id !== null && record.message_id !== messageId) throw conflict('This render is attached to another message')
-      return docFromRecord(record, storage.publicUrl(record.key))
-    }
+    const found = await repository.findRender(input.id)
+    if (found !== null) return found
     const head = await storage.headObject(key)
     if (head === null) throw unprocessable('The render\'s object does not exist in storage')
-    return {
+    const adopted = newRenderRecord({
       id: input.id,
-      url: storage.publicUrl(key),
-      format: 'mp3',
+      key,
+      state: 'ready',
+      size_bytes: head.size,
       bitrate: input.bitrate ?? null,
       duration: input.duration ?? null,
-      size_bytes: head.size,
-      created_at: validDate(input.created_at) ?? new Date().toISOString(),
-      key
+      created_at: validDate(input.created_at) ?? now()
+    })
+    if (await repository.insertRender(adopted)) return adopted
+    const existing = await repository.findRender(input.id) ?? await repository.findRenderByKey(key)
+    if (existing === null) throw renderDeleted()
+    return existing
+  }
+
+  /** ready → attaching(messageId), or already this message's; refused otherwise. */
+  async function claim (record: RenderRecord, messageId: string): Promise<RenderRecord> {
+    let current: RenderRecord | null = record
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS && current !== null; attempt++) {
+      switch (current.state) {
+        case 'pending':
+        case 'verifying':
+          throw conflict('This render\'s upload has not been completed yet')
+        case 'deleting':
+          throw renderDeleted()
+        case 'attaching':
+        case 'attached':
+          if (current.message_id === messageId) return current
+          throw conflict('This render is attached to another message')
+        case 'ready': {
+          const claimed = await repository.updateRenderIf(current.id, { state: ['ready'] },
+            { state: 'attaching', message_id: messageId, updated_at: now() })
+          if (claimed !== null) return claimed
+          current = await repository.findRender(current.id)
+        }
+      }
+    }
+    throw current === null ? renderDeleted() : conflict('This render is being changed by another request; try again')
+  }
+
+  /** Gives back claims made for a message that was not written after all. */
+  async function release (records: RenderRecord[], messageId: string) {
+    for (const record of records) {
+      if (record.state !== 'attaching') continue
+      await repository.updateRenderIf(record.id, { state: ['attaching'], message_id: messageId }, { state: 'ready', message_id: null, updated_at: now() })
     }
   }
 
+  async function markAttached (records: RenderRecord[], messageId: string) {
+    for (const record of records) {
+      if (record.state !== 'attaching') continue
+      await repository.updateRenderIf(record.id, { state: ['attaching'], message_id: messageId }, { state: 'attached', updated_at: now() })
+    }
+  }
+
+  const docOf = (record: RenderRecord): RenderDoc => docFromRecord(record, storage.publicUrl(record.key))
+
+  /** Writes a claimed render into its message; a message gone meanwhile gets its claim back. */
+  async function link (record: RenderRecord, messageId: string) {
+    const pushed = await repository.pushRender(messageId, docOf(record))
+    if (pushed === 'no_message') {
+      await release([record], messageId)
+      throw notFound('Message')
+    }
+    await markAttached([record], messageId)
+  }
+
   return {
+    /** Idempotent by render id: retries and concurrent requests leave the render in the message once. */
     async attach (messageId: string, input: RenderInput): Promise<void> {
       if (await repository.findMessage(messageId) === null) throw notFound('Message')
-      const result = await repository.attachRender(messageId, await resolveRender(messageId, input))
-      if (result === 'message_not_found') throw notFound('Message')
-      if (result === 'render_deleted') throw renderDeleted()
+      await link(await claim(await recordFor(input), messageId), messageId)
     },
 
-    /** Checks every render of a message about to be created, before anything is written. */
-    async resolveForNewMessage (inputs: RenderInput[]): Promise<RenderDoc[]> {
+    /** Attaches a render we hold a record of (a completed direct upload). */
+    async attachRecord (messageId: string, record: RenderRecord): Promise<void> {
+      await link(await claim(record, messageId), messageId)
+    },
+
+    /**
+     * Creates a message with its renders: every render is checked and claimed before the message is
+     * written, and the message is written only into a live thread.
+     */
+    async createMessage (message: MessageDoc, inputs: RenderInput[]): Promise<MessageDoc> {
       const unique = [...new Map(inputs.map((input) => [input.id, input])).values()]
-      return Promise.all(unique.map((input) => resolveRender(null, input)))
+      const records = await Promise.all(unique.map(recordFor))
+      const claimed: RenderRecord[] = []
+      try {
+        for (const record of records) claimed.push(await claim(record, message.id))
+      } catch (err) {
+        await release(claimed, message.id)
+        throw err
+      }
+      const created = { ...message, renders: claimed.map(docOf) }
+      await repository.insertMessage(created)
+      if (!await repository.addMessageToThread(message.parent_thread, message.id)) {
+        await repository.removeMessages([created])
+        await release(claimed, message.id)
+        throw notFound('Thread')
+      }
+      await markAttached(claimed, message.id)
+      return created
+    },
+
+    /** Finishes an attach that stopped between its claim and its message write (a crash). */
+    async repairClaim (record: RenderRecord): Promise<void> {
+      if (record.state !== 'attaching' || record.message_id === null) return
+      const pushed = await repository.pushRender(record.message_id, docOf(record))
+      if (pushed === 'no_message') await release([record], record.message_id)
+      else await markAttached([record], record.message_id)
     }
   }
 }

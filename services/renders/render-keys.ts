@@ -1,19 +1,60 @@
-import type { KeysOfMessage } from '../repository/types.js'
+import type { KeyReference, RenderDoc } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 
 /** Every render object lives under this prefix: the seed's {ENV}/renders/. */
 export const rendersPrefix = (env: string) => `${env}/renders/`
 
+/** Presigned PUTs write here; only the server copies a verified upload to its render key. */
+export const uploadsPrefix = (env: string) => `${env}/uploads/`
+
 /** Keys are made by the server only: {ENV}/renders/{uuid}.mp3. */
 export const renderKey = (env: string, renderId: string) => `${rendersPrefix(env)}${renderId}.mp3`
 
+export const uploadKey = (env: string, renderId: string) => `${uploadsPrefix(env)}${renderId}.mp3`
+
+const RENDER_FILE = /^([^/]+)\.[a-z0-9]+$/
+
 /**
- * Keys come from what we stored; legacy seed renders carry only a url, whose key is the url
- * minus our configured public base. Anything outside our prefix is never ours to delete.
+ * Maps render urls to keys and back under every base the service knows: the public/CDN base, the
+ * bucket's own virtual-hosted and path-style urls, and LEGACY_PUBLIC_BASES. Seed renders carry only
+ * a url, so this is how their objects are found (to delete them with their message) and protected.
  */
-export function keysOfMessage (storage: ObjectStorage, env: string): KeysOfMessage {
+export function createRenderKeys (storage: ObjectStorage, env: string, legacyBases: string) {
   const prefix = rendersPrefix(env)
-  return (message) => message.renders
-    .map((render) => render.key ?? storage.keyFromUrl(render.url))
-    .filter((key): key is string => key !== null && key.startsWith(prefix))
+  const bases = [...new Set([
+    ...storage.urlBases(),
+    ...legacyBases.split(',').map((base) => base.trim()).filter((base) => base !== '').map((base) => base.replace(/\/+$/, '') + '/')
+  ])]
+
+  /** Our key for a url under any known base, or null (another bucket, another prefix, a foreign url). */
+  function keyFromAnyUrl (url: string): string | null {
+    for (const base of bases) {
+      if (!url.startsWith(base)) continue
+      const key = url.slice(base.length).split(/[?#]/)[0]
+      if (key.startsWith(prefix) && RENDER_FILE.test(key.slice(prefix.length))) return key
+    }
+    return null
+  }
+
+  /** A seed url under a base nobody configured still ends with our key, made of the render's own id. */
+  function keyOfOwnId (render: Pick<RenderDoc, 'id' | 'url'>): string | null {
+    const path = render.url.split(/[?#]/)[0]
+    const file = path.slice(path.lastIndexOf('/') + 1)
+    const key = `${prefix}${file}`
+    return RENDER_FILE.exec(file)?.[1] === render.id && path.endsWith(`/${key}`) ? key : null
+  }
+
+  return {
+    keyFromAnyUrl,
+    /** The key a message render names: its own, or the one its url resolves to. */
+    keyOf: (render: Pick<RenderDoc, 'key' | 'url' | 'id'>) => render.key ?? keyFromAnyUrl(render.url) ?? keyOfOwnId(render),
+    /** The ways a message render may name this key (see Repository.messagesNaming). */
+    referenceOf (key: string): KeyReference {
+      const file = key.slice(key.lastIndexOf('/') + 1)
+      const id = RENDER_FILE.exec(file)?.[1] ?? file
+      return { key, id, urls: bases.map((base) => base + key) }
+    }
+  }
 }
+
+export type RenderKeys = ReturnType<typeof createRenderKeys>

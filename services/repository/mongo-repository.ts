@@ -1,24 +1,32 @@
 import type { Filter, MongoDbLike } from './mongo-like.js'
 import { isDuplicateKey } from './mongo-like.js'
-import type { DeletionJob, KeysOfMessage, MessageDoc, Page, RenderDoc, RenderRecord, Repository, ThreadDoc } from './types.js'
+import type { MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
 
 const NO_ID = { projection: { _id: 0 as const } }
+const AFTER = { returnDocument: 'after' as const, projection: { _id: 0 as const } }
 const NEWEST_FIRST = { created_at: -1 as const, id: -1 as const }
+/** Matches documents without the field too (seed documents never had it). */
+const LIVE = { deleted_at: null }
 
 export async function ensureMongoIndexes (db: MongoDbLike) {
   await Promise.all([
     db.collection('threads').createIndex({ id: 1 }, { unique: true }),
     db.collection('threads').createIndex({ created_at: -1, id: -1 }),
+    db.collection('threads').createIndex({ deleted_at: 1 }),
     db.collection('messages').createIndex({ id: 1 }, { unique: true }),
     db.collection('messages').createIndex({ parent_thread: 1, created_at: -1, id: -1 }),
+    db.collection('messages').createIndex({ deleted_at: 1 }),
     db.collection('messages').createIndex({ 'renders.key': 1 }),
+    db.collection('messages').createIndex({ 'renders.id': 1 }),
     db.collection('messages').createIndex({ 'renders.url': 1 }),
-    db.collection('render_records').createIndex({ id: 1 }, { unique: true }),
-    db.collection('render_records').createIndex({ key: 1 }, { unique: true }),
-    db.collection('render_records').createIndex({ status: 1, expires_at: 1 }),
-    db.collection('render_records').createIndex({ status: 1, message_id: 1, created_at: 1 }),
-    db.collection('deletion_jobs').createIndex({ key: 1 }, { unique: true }),
-    db.collection('deletion_jobs').createIndex({ next_attempt_at: 1 }),
+    db.collection('renders').createIndex({ id: 1 }, { unique: true }),
+    db.collection('renders').createIndex({ key: 1 }, { unique: true }),
+    db.collection('renders').createIndex({ upload_key: 1 }),
+    db.collection('renders').createIndex({ message_id: 1 }),
+    db.collection('renders').createIndex({ state: 1, expires_at: 1 }),
+    db.collection('renders').createIndex({ state: 1, created_at: 1 }),
+    db.collection('renders').createIndex({ state: 1, updated_at: 1 }),
+    db.collection('renders').createIndex({ state: 1, next_attempt_at: 1 }),
     db.collection('leases').createIndex({ name: 1 }, { unique: true }),
     db.collection('state').createIndex({ name: 1 }, { unique: true })
   ])
@@ -30,166 +38,182 @@ function olderThan (page: Page): Filter {
   return { $or: [{ created_at: { $lt: createdAt } }, { created_at: createdAt, id: { $lt: id } }] }
 }
 
+function staleFilter (query: StaleQuery): Filter {
+  return {
+    state: { $in: query.states },
+    [query.field]: { $lt: query.before },
+    ...(query.unattachedOnly === true ? { message_id: null } : {})
+  }
+}
+
 /**
- * MongoDB, without multi-document transactions. Every multi-step change writes in the order that
- * keeps a crash safe: deletion keys are queued first, then render records go, then the documents.
- * A crash leaves either a live message (its keys are then refused by the queue as still in use)
- * or queued keys that nothing references any more (deleted on the next run). Never a lost object.
+ * MongoDB with single-document writes only (no transactions, so no replica set is needed): every
+ * operation the services rely on for a race is one conditional write on one document.
  */
 export function createMongoRepository (db: MongoDbLike): Repository {
   const threads = db.collection('threads')
   const messages = db.collection('messages')
-  const records = db.collection('render_records')
-  const jobs = db.collection('deletion_jobs')
+  const renders = db.collection('renders')
   const leases = db.collection('leases')
   const state = db.collection('state')
-
-  async function enqueue (keys: string[], now: string) {
-    for (const key of keys) {
-      await jobs.updateOne({ key }, { $setOnInsert: { key, attempts: 0, next_attempt_at: now, last_error: null, created_at: now } }, { upsert: true })
-    }
-  }
-
-  /** Queues every key the messages use (their renders, and uploads recorded for them), then removes those records. */
-  async function forgetRendersOf (docs: MessageDoc[], keysOf: KeysOfMessage, now: string): Promise<string[]> {
-    const messageIds = docs.map((message) => message.id)
-    const renderIds = docs.flatMap((message) => message.renders.map((render) => render.id))
-    const uploads = await records.find({ message_id: { $in: messageIds } }, { projection: { _id: 0, key: 1 } }).toArray()
-    const keys = [...new Set([...docs.flatMap(keysOf), ...uploads.map((record) => record.key as string)])]
-    await enqueue(keys, now)
-    await records.deleteMany({ $or: [{ id: { $in: renderIds } }, { message_id: { $in: messageIds } }] })
-    return keys
-  }
-
-  /**
-   * Without a multi-document transaction this check and the write are two steps: a key queued in
-   * between is kept only if the write lands before the queue's in-use check (SQLite does both in one).
-   */
-  async function anyQueued (renders: RenderDoc[]) {
-    const keys = renders.flatMap((render) => render.key === undefined ? [] : [render.key])
-    return keys.length > 0 && await jobs.countDocuments({ key: { $in: keys } }) > 0
-  }
-
-  async function linkRecords (renders: RenderDoc[], messageId: string) {
-    if (renders.length === 0) return
-    await records.updateMany({ id: { $in: renders.map((render) => render.id) }, message_id: null }, { $set: { message_id: messageId } })
-  }
 
   return {
     kind: 'mongodb',
     async ping () { await db.command({ ping: 1 }) },
     async close () {},
 
-    async insertThread (thread) { await threads.insertOne({ ...thread }) },
-    async findThread (id) { return await threads.findOne({ id }, NO_ID) as ThreadDoc | null },
+    async insertThread (thread) { await threads.insertOne({ ...thread, deleted_at: null }) },
+    async findThread (id) { return await threads.findOne({ id, ...LIVE }, NO_ID) as ThreadDoc | null },
     async listThreads (page) {
-      return await threads.find(olderThan(page), { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
+      return await threads.find({ ...LIVE, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
+    },
+    async markThreadDeleting (id, now) {
+      return await threads.findOneAndUpdate({ id, ...LIVE }, { $set: { deleted_at: now } }, AFTER) as ThreadDoc | null
+    },
+    async addMessageToThread (threadId, messageId) {
+      return (await threads.updateOne({ id: threadId, ...LIVE }, { $addToSet: { messages: messageId } })).matchedCount === 1
+    },
+    async removeThread (id) { await threads.deleteOne({ id }) },
+    async unfinishedThreadDeletes (before, limit) {
+      return await threads.find({ deleted_at: { $ne: null, $lt: before } }, { ...NO_ID, sort: { deleted_at: 1 }, limit }).toArray() as unknown as ThreadDoc[]
     },
 
-    async deleteThread (id, keysOf, now) {
-      const thread = await threads.findOne({ id }, NO_ID) as ThreadDoc | null
-      if (thread === null) return null
-      const docs = await messages.find({ parent_thread: id }, NO_ID).toArray() as unknown as MessageDoc[]
-      const keys = await forgetRendersOf(docs, keysOf, now)
-      await messages.deleteMany({ parent_thread: id })
-      await threads.deleteOne({ id })
-      return { thread, messages: docs, keys }
-    },
-
-    async insertMessage (message) {
-      if (await threads.findOne({ id: message.parent_thread }, NO_ID) === null) return 'thread_not_found'
-      if (await anyQueued(message.renders)) return 'render_deleted'
-      await messages.insertOne({ ...message })
-      await threads.updateOne({ id: message.parent_thread }, { $push: { messages: message.id } })
-      await linkRecords(message.renders, message.id)
-      return 'inserted'
-    },
-    async findMessage (id) { return await messages.findOne({ id }, NO_ID) as MessageDoc | null },
+    async insertMessage (message) { await messages.insertOne({ ...message, deleted_at: null }) },
+    async findMessage (id) { return await messages.findOne({ id, ...LIVE }, NO_ID) as MessageDoc | null },
     async listMessages (threadId, page) {
-      return await messages.find({ parent_thread: threadId, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as MessageDoc[]
+      return await messages.find({ parent_thread: threadId, ...LIVE, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit })
+        .toArray() as unknown as MessageDoc[]
     },
-
-    async attachRender (messageId, render: RenderDoc) {
-      if (await anyQueued([render])) return 'render_deleted'
-      const { modifiedCount } = await messages.updateOne({ id: messageId, 'renders.id': { $ne: render.id } }, { $push: { renders: render } })
-      if (modifiedCount === 0 && await messages.findOne({ id: messageId }, NO_ID) === null) return 'message_not_found'
-      await linkRecords([render], messageId)
-      return modifiedCount === 1 ? 'attached' : 'already_attached'
+    async messagesOfThread (threadId) {
+      return await messages.find({ parent_thread: threadId }, NO_ID).toArray() as unknown as MessageDoc[]
     },
-
-    async deleteMessage (id, keysOf, now) {
-      const message = await messages.findOne({ id }, NO_ID) as MessageDoc | null
-      if (message === null) return null
-      const keys = await forgetRendersOf([message], keysOf, now)
-      await messages.deleteOne({ id })
-      await threads.updateOne({ id: message.parent_thread }, { $pull: { messages: id } })
-      return { message, keys }
+    async markMessageDeleting (id, now) {
+      return await messages.findOneAndUpdate({ id, ...LIVE }, { $set: { deleted_at: now } }, AFTER) as MessageDoc | null
     },
-
-    async insertRenderRecord (record) { await records.insertOne({ ...record }) },
-    async findRenderRecord (id) { return await records.findOne({ id }, NO_ID) as RenderRecord | null },
-    async markRenderReady (id, fields) {
-      const { modifiedCount } = await records.updateOne({ id, status: 'pending' }, { $set: { ...fields, status: 'ready', expires_at: null } })
-      return modifiedCount === 1 ? await records.findOne({ id }, NO_ID) as RenderRecord | null : null
+    async markThreadMessagesDeleting (threadId, now) {
+      await messages.updateMany({ parent_thread: threadId, ...LIVE }, { $set: { deleted_at: now } })
     },
-    async discardRenderRecord (id, now) {
-      const record = await records.findOne({ id }, NO_ID) as RenderRecord | null
-      if (record === null) return null
-      await enqueue([record.key], now)
-      await records.deleteOne({ id })
-      return record
+    async pushRender (messageId, render) {
+      const { matchedCount } = await messages.updateOne({ id: messageId, ...LIVE, 'renders.id': { $ne: render.id } }, { $push: { renders: render } })
+      if (matchedCount === 1) return 'pushed'
+      return await messages.findOne({ id: messageId, ...LIVE }, { projection: { _id: 0, id: 1 } }) === null ? 'no_message' : 'present'
     },
-    async expirePendingUploads (before, limit) {
-      const expired = await records.find({ status: 'pending', expires_at: { $lt: before } }, { ...NO_ID, sort: { expires_at: 1 }, limit }).toArray() as unknown as RenderRecord[]
-      await enqueue(expired.map((record) => record.key), before)
-      await records.deleteMany({ id: { $in: expired.map((record) => record.id) }, status: 'pending' })
-      return expired
+    async setRenderKey (messageId, renderId, key) {
+      const doc = await messages.findOne({ id: messageId }, { projection: { _id: 0, renders: 1 } })
+      if (doc === null) return
+      const current = doc.renders as RenderDoc[]
+      const keyed = current.map((render) => render.id === renderId && render.key === undefined ? { ...render, key } : render)
+      // Renders are only ever appended: the same length means nothing was pushed since the read.
+      await messages.updateOne({ id: messageId, renders: { $size: current.length } }, { $set: { renders: keyed } })
     },
-    async countExpiredPendingUploads (before) { return records.countDocuments({ status: 'pending', expires_at: { $lt: before } }) },
-    async expireUnattachedRenders (before, limit) {
-      const unattached = { status: 'ready', message_id: null }
-      const expired = await records.find({ ...unattached, created_at: { $lt: before } }, { ...NO_ID, sort: { created_at: 1 }, limit }).toArray() as unknown as RenderRecord[]
-      await enqueue(expired.map((record) => record.key), before)
-      await records.deleteMany({ id: { $in: expired.map((record) => record.id) }, ...unattached })
-      return expired
-    },
-    async countUnattachedRenders (before) { return records.countDocuments({ status: 'ready', message_id: null, created_at: { $lt: before } }) },
-
-    async enqueueDeletions (keys, now) { await enqueue(keys, now) },
-    async dueDeletions (now, limit) {
-      return await jobs.find({ next_attempt_at: { $lte: now } }, { ...NO_ID, sort: { next_attempt_at: 1, key: 1 }, limit }).toArray() as unknown as DeletionJob[]
-    },
-    async findDeletions (keys) { return await jobs.find({ key: { $in: keys } }, NO_ID).toArray() as unknown as DeletionJob[] },
-    async countDeletions () { return jobs.countDocuments({}) },
-    async finishDeletions (keys) { await jobs.deleteMany({ key: { $in: keys } }) },
-    async postponeDeletions (postponed) {
-      for (const job of postponed) {
-        await jobs.updateOne({ key: job.key }, { $inc: { attempts: 1 }, $set: { next_attempt_at: job.next_attempt_at, last_error: job.last_error } })
+    async removeMessages (docs) {
+      if (docs.length === 0) return
+      await messages.deleteMany({ id: { $in: docs.map((doc) => doc.id) } })
+      for (const threadId of new Set(docs.map((doc) => doc.parent_thread))) {
+        await threads.updateOne({ id: threadId }, { $pull: { messages: { $in: docs.map((doc) => doc.id) } } })
       }
     },
+    async unfinishedMessageDeletes (before, limit) {
+      return await messages.find({ deleted_at: { $ne: null, $lt: before } }, { ...NO_ID, sort: { deleted_at: 1 }, limit }).toArray() as unknown as MessageDoc[]
+    },
+    async messagesWithUnkeyedRenders (afterId, limit) {
+      return await messages.find(
+        { id: { $gt: afterId ?? '' }, renders: { $elemMatch: { key: { $exists: false } } } },
+        { ...NO_ID, sort: { id: 1 }, limit }
+      ).toArray() as unknown as MessageDoc[]
+    },
 
-    async referencedKeys (refs) {
-      const keys = refs.map((ref) => ref.key)
-      const keyOfUrl = new Map(refs.map((ref) => [ref.url, ref.key]))
-      const wanted = new Set(keys)
-      const used = new Set<string>()
-      for (const record of await records.find({ key: { $in: keys } }, { projection: { _id: 0, key: 1 } }).toArray()) used.add(record.key as string)
-      const docs = await messages.find(
-        { $or: [{ 'renders.key': { $in: keys } }, { 'renders.url': { $in: [...keyOfUrl.keys()] } }] },
-        { projection: { _id: 0, renders: 1 } }
+    async insertRender (record) {
+      try {
+        await renders.insertOne({ ...record })
+        return true
+      } catch (err) {
+        if (isDuplicateKey(err)) return false
+        throw err
+      }
+    },
+    async findRender (id) { return await renders.findOne({ id }, NO_ID) as RenderRecord | null },
+    async findRenderByKey (key) { return await renders.findOne({ key }, NO_ID) as RenderRecord | null },
+    async updateRenderIf (id, expected, set) {
+      const filter: Filter = { id, state: { $in: expected.state } }
+      if (expected.message_id !== undefined) filter.message_id = expected.message_id
+      return await renders.findOneAndUpdate(filter, { $set: set }, AFTER) as RenderRecord | null
+    },
+    async updateRendersOfMessages (messageIds, states, set) {
+      if (messageIds.length === 0) return 0
+      return (await renders.updateMany({ message_id: { $in: messageIds }, state: { $in: states } }, { $set: set })).modifiedCount
+    },
+    async findStaleRenders (query, limit) {
+      return await renders.find(staleFilter(query), { ...NO_ID, sort: { [query.field]: 1 }, limit }).toArray() as unknown as RenderRecord[]
+    },
+    async countStaleRenders (query) { return renders.countDocuments(staleFilter(query)) },
+
+    async claimDueDeletions (now, holder, leaseUntil, limit, only = {}) {
+      const due: Filter = {
+        state: 'deleting',
+        ...(only.ignoreBackoff === true ? { $or: [{ next_attempt_at: { $lte: now } }, { claimed_by: null }] } : { next_attempt_at: { $lte: now } }),
+        ...(only.ids !== undefined ? { id: { $in: only.ids } } : {}),
+        ...(only.messageIds !== undefined ? { message_id: { $in: only.messageIds } } : {})
+      }
+      const candidates = await renders.find(due, { projection: { _id: 0, id: 1 }, sort: { next_attempt_at: 1, id: 1 }, limit }).toArray()
+      if (candidates.length === 0) return []
+      const ids = candidates.map((candidate) => candidate.id)
+      // The filter repeats "due": a record another worker claimed meanwhile no longer matches.
+      await renders.updateMany({ ...due, id: { $in: ids } }, { $set: { claimed_by: holder, next_attempt_at: leaseUntil } })
+      return await renders.find({ id: { $in: ids }, state: 'deleting', claimed_by: holder, next_attempt_at: leaseUntil }, NO_ID).toArray() as unknown as RenderRecord[]
+    },
+    async finishDeletions (ids, holder) {
+      if (ids.length > 0) await renders.deleteMany({ id: { $in: ids }, state: 'deleting', claimed_by: holder })
+    },
+    async postponeDeletions (jobs, holder) {
+      for (const job of jobs) {
+        await renders.updateOne({ id: job.id, state: 'deleting', claimed_by: holder },
+          { $inc: { attempts: 1 }, $set: { next_attempt_at: job.next_attempt_at, last_error: job.last_error, claimed_by: null } })
+      }
+    },
+    async countDeletions () { return renders.countDocuments({ state: 'deleting' }) },
+
+    async recordedKeys (keys) {
+      const found = new Set<string>()
+      const docs = await renders.find(
+        { $or: [{ key: { $in: keys } }, { upload_key: { $in: keys }, state: { $in: ['pending', 'verifying', 'deleting'] } }] },
+        { projection: { _id: 0, key: 1, upload_key: 1 } }
       ).toArray()
-      for (const render of docs.flatMap((doc) => doc.renders as RenderDoc[])) {
-        if (render.key !== undefined && wanted.has(render.key)) used.add(render.key)
-        const keyOfLegacyUrl = keyOfUrl.get(render.url)
-        if (keyOfLegacyUrl !== undefined) used.add(keyOfLegacyUrl)
+      const wanted = new Set(keys)
+      for (const doc of docs) {
+        for (const key of [doc.key, doc.upload_key]) if (typeof key === 'string' && wanted.has(key)) found.add(key)
       }
-      return used
+      return found
     },
-
-    async * allRenderKeys () {
-      for (const record of await records.find({ status: 'ready' }, { projection: { _id: 0, key: 1 } }).toArray()) yield record.key as string
-      const docs = await messages.find({ 'renders.key': { $exists: true } }, { projection: { _id: 0, renders: 1 } }).toArray()
-      for (const render of docs.flatMap((doc) => doc.renders as RenderDoc[])) if (render.key !== undefined) yield render.key
+    async messagesNaming (refs) {
+      const keyOf = new Map<string, string>()
+      for (const ref of refs) {
+        keyOf.set(`key:${ref.key}`, ref.key)
+        keyOf.set(`id:${ref.id}`, ref.key)
+        for (const url of ref.urls) keyOf.set(`url:${url}`, ref.key)
+      }
+      const docs = await messages.find({
+        ...LIVE,
+        $or: [
+          { 'renders.key': { $in: refs.map((ref) => ref.key) } },
+          { 'renders.id': { $in: refs.map((ref) => ref.id) } },
+          { 'renders.url': { $in: refs.flatMap((ref) => ref.urls) } }
+        ]
+      }, { projection: { _id: 0, id: 1, renders: 1 } }).toArray()
+      const named = new Map<string, string>()
+      for (const doc of docs) {
+        for (const render of doc.renders as RenderDoc[]) {
+          for (const name of [`key:${render.key}`, `id:${render.id}`, `url:${render.url}`]) {
+            const key = keyOf.get(name)
+            if (key !== undefined && !named.has(key)) named.set(key, doc.id as string)
+          }
+        }
+      }
+      return named
+    },
+    async * liveRenderKeys () {
+      const docs = await renders.find({ state: { $in: ['ready', 'attaching', 'attached'] } }, { projection: { _id: 0, key: 1 } }).toArray()
+      for (const doc of docs) yield doc.key as string
     },
 
     async acquireLease (name, holder, now, expiresAt) {

@@ -1,11 +1,9 @@
 import Database from 'better-sqlite3'
-import { SQLITE_SCHEMA, type MessageRow, type ThreadRow } from './sqlite-schema.js'
-import type {
-  DeletionJob, KeysOfMessage, MessageDoc, Page, RenderDoc, RenderRecord, Repository, ThreadDoc
-} from './types.js'
+import { migrateSqlite, type MessageRow, type ThreadRow } from './sqlite-schema.js'
+import type { MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
 
 /** Keeps IN (...) lists well under SQLite's bound-parameter limit. */
-const CHUNK = 500
+const CHUNK = 400
 
 function chunks<T> (items: T[]): T[][] {
   const result: T[][] = []
@@ -14,6 +12,10 @@ function chunks<T> (items: T[]): T[][] {
 }
 
 const placeholders = (count: number) => Array(count).fill('?').join(',')
+
+const RENDER_COLUMNS = ['id', 'key', 'upload_key', 'state', 'format', 'content_type', 'declared_size', 'size_bytes', 'bitrate', 'duration',
+  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by'] as const
+const RENDER_COLUMN_SET = new Set<string>(RENDER_COLUMNS)
 
 function messageFromRow (row: MessageRow): MessageDoc {
   return {
@@ -24,7 +26,8 @@ function messageFromRow (row: MessageRow): MessageDoc {
     snapshot_metadata: row.snapshot_metadata === null ? null : JSON.parse(row.snapshot_metadata),
     renders: JSON.parse(row.renders) as RenderDoc[],
     timestamp: row.timestamp,
-    created_at: row.created_at
+    created_at: row.created_at,
+    deleted_at: row.deleted_at
   }
 }
 
@@ -34,11 +37,10 @@ function messageFromRow (row: MessageRow): MessageDoc {
  * rolls back a failed statement alone, so a failing write fails only its own caller.
  */
 function groupCommit (db: Database.Database) {
-  let queue: Array<{ write: () => void, resolve: () => void, reject: (err: unknown) => void }> = []
+  let queue: Array<{ write: () => unknown, resolve: (value: unknown) => void, reject: (err: unknown) => void }> = []
   const commitBatch = db.transaction((batch: typeof queue) => batch.map((item) => {
     try {
-      item.write()
-      return undefined
+      return { value: item.write() }
     } catch (err) {
       return { err }
     }
@@ -46,108 +48,77 @@ function groupCommit (db: Database.Database) {
   function flush () {
     const batch = queue
     queue = []
-    let failures: Array<{ err: unknown } | undefined>
+    let results: Array<{ value?: unknown, err?: unknown }>
     try {
-      failures = commitBatch.immediate(batch)
+      results = commitBatch.immediate(batch)
     } catch (err) {
       for (const item of batch) item.reject(err)
       return
     }
     batch.forEach((item, index) => {
-      const failure = failures[index]
-      if (failure === undefined) item.resolve()
-      else item.reject(failure.err)
+      const result = results[index]
+      if ('err' in result) item.reject(result.err)
+      else item.resolve(result.value)
     })
   }
-  return (write: () => void) => new Promise<void>((resolve, reject) => {
-    queue.push({ write, resolve, reject })
+  return <T>(write: () => T) => new Promise<T>((resolve, reject) => {
+    queue.push({ write, resolve: resolve as (value: unknown) => void, reject })
     if (queue.length === 1) setImmediate(flush)
   })
 }
 
 export type SqliteRepository = Repository & { readonly db: Database.Database }
 
-/** The embedded database: one SQLite file in WAL mode, shareable by the server and the CLI. */
+/** The embedded database: one SQLite file in WAL mode, shareable by several processes (servers, the CLI). */
 export function openSqliteRepository (file: string): SqliteRepository {
   const db = new Database(file)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL')
   db.pragma('busy_timeout = 5000')
-  db.exec(SQLITE_SCHEMA)
+  migrateSqlite(db)
 
   const statements = new Map<string, Database.Statement>()
-  /** Prepares each SQL text once: preparing costs more than running these statements. IN-lists have at most CHUNK shapes. */
+  /** Prepares each SQL text once: preparing costs more than running these statements. */
   function prepared<P extends unknown[] | {} = unknown[], R = unknown> (sql: string): Database.Statement<P, R> {
     let statement = statements.get(sql)
     if (statement === undefined) statements.set(sql, statement = db.prepare(sql))
     return statement as Database.Statement<P, R>
   }
   const commitTogether = groupCommit(db)
+  const inTransaction = <T>(work: () => T): T => db.transaction(work).immediate()
 
-  const threadMessageIds = db.prepare<[string], { id: string }>('SELECT id FROM messages WHERE parent_thread = ? ORDER BY created_at, id')
-  const selectThread = db.prepare<[string], ThreadRow>('SELECT * FROM threads WHERE id = ?')
-  const selectMessage = db.prepare<[string], MessageRow>('SELECT * FROM messages WHERE id = ?')
-  const selectRecord = db.prepare<[string], RenderRecord>('SELECT * FROM render_records WHERE id = ?')
-  const insertJob = db.prepare('INSERT OR IGNORE INTO deletion_jobs (key, attempts, next_attempt_at, last_error, created_at) VALUES (?, 0, ?, NULL, ?)')
+  const liveMessageIds = db.prepare<[string], { id: string }>('SELECT id FROM messages WHERE parent_thread = ? AND deleted_at IS NULL ORDER BY created_at, id')
+  const selectRender = db.prepare<[string], RenderRecord>('SELECT * FROM renders WHERE id = ?')
 
   function threadFromRow (row: ThreadRow): ThreadDoc {
     return {
       id: row.id,
       title: row.title,
       users: JSON.parse(row.users),
-      messages: threadMessageIds.all(row.id).map(({ id }) => id),
-      created_at: row.created_at
+      messages: liveMessageIds.all(row.id).map(({ id }) => id),
+      created_at: row.created_at,
+      deleted_at: row.deleted_at
     }
-  }
-
-  const enqueue = (keys: string[], now: string) => { for (const key of keys) insertJob.run(key, now, now) }
-
-  /**
-   * Queues every key the messages use (their renders, and any upload recorded for them) and removes
-   * those render records; returns the queued keys. Runs inside the caller's transaction.
-   */
-  function forgetRendersOf (messages: MessageDoc[], keysOf: KeysOfMessage, now: string): string[] {
-    const keys = new Set(messages.flatMap(keysOf))
-    const renderIds = messages.flatMap((message) => message.renders.map((render) => render.id))
-    for (const part of chunks(renderIds)) prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
-    for (const part of chunks(messages.map((message) => message.id))) {
-      const where = `message_id IN (${placeholders(part.length)})`
-      for (const key of prepared<string[], string>(`SELECT key FROM render_records WHERE ${where}`).pluck().all(...part)) keys.add(key)
-      prepared(`DELETE FROM render_records WHERE ${where}`).run(...part)
-    }
-    enqueue([...keys], now)
-    return [...keys]
-  }
-
-  /** Whether any of these render keys is queued for deletion: such a render may not be attached again. */
-  function anyQueued (renders: RenderDoc[]) {
-    const keys = renders.flatMap((render) => render.key === undefined ? [] : [render.key])
-    return chunks(keys).some((part) => prepared(`SELECT 1 FROM deletion_jobs WHERE key IN (${placeholders(part.length)}) LIMIT 1`).get(...part) !== undefined)
-  }
-
-  /** A render attached to a message links its render record to that message (first message wins). */
-  function linkRecords (renders: RenderDoc[], messageId: string) {
-    const link = prepared('UPDATE render_records SET message_id = ? WHERE id = ? AND message_id IS NULL')
-    for (const render of renders) link.run(messageId, render.id)
-  }
-
-  /** Queues the keys of the records `where` selects (before, limit) and removes those records, in one transaction. */
-  function expireRecords (where: string, before: string, limit: number) {
-    return db.transaction(() => {
-      const expired = prepared<[string, number], RenderRecord>(`SELECT * FROM render_records WHERE ${where} LIMIT ?`).all(before, limit)
-      enqueue(expired.map((record) => record.key), before)
-      for (const part of chunks(expired.map((record) => record.id))) {
-        prepared(`DELETE FROM render_records WHERE id IN (${placeholders(part.length)})`).run(...part)
-      }
-      return expired
-    }).immediate()
   }
 
   function keysetPage (table: 'threads' | 'messages', where: string, params: unknown[], page: Page) {
-    const before = page.before === undefined ? '' : `${where === '' ? 'WHERE' : 'AND'} (created_at < ? OR (created_at = ? AND id < ?))`
+    const before = page.before === undefined ? '' : 'AND (created_at < ? OR (created_at = ? AND id < ?))'
     const beforeParams = page.before === undefined ? [] : [page.before.created_at, page.before.created_at, page.before.id]
-    return prepared(`SELECT * FROM ${table} ${where} ${before} ORDER BY created_at DESC, id DESC LIMIT ?`)
+    return prepared(`SELECT * FROM ${table} WHERE deleted_at IS NULL ${where} ${before} ORDER BY created_at DESC, id DESC LIMIT ?`)
       .all(...params, ...beforeParams, page.limit)
+  }
+
+  /** `SET a = ?, b = ?` from a partial record; only known columns. */
+  function assignments (set: Partial<RenderRecord>) {
+    const entries = Object.entries(set).filter(([name]) => RENDER_COLUMN_SET.has(name))
+    return { sql: entries.map(([name]) => `${name} = ?`).join(', '), params: entries.map(([, value]) => value) }
+  }
+
+  function staleWhere (query: StaleQuery) {
+    return {
+      sql: `state IN (${placeholders(query.states.length)}) AND ${query.field} < ?${query.unattachedOnly === true ? ' AND message_id IS NULL' : ''}`,
+      params: [...query.states, query.before]
+    }
   }
 
   const repository: SqliteRepository = {
@@ -163,7 +134,7 @@ export function openSqliteRepository (file: string): SqliteRepository {
     },
 
     async findThread (id) {
-      const row = selectThread.get(id)
+      const row = prepared<[string], ThreadRow>('SELECT * FROM threads WHERE id = ? AND deleted_at IS NULL').get(id)
       return row === undefined ? null : threadFromRow(row)
     },
 
@@ -171,174 +142,209 @@ export function openSqliteRepository (file: string): SqliteRepository {
       return (keysetPage('threads', '', [], page) as ThreadRow[]).map(threadFromRow)
     },
 
-    async deleteThread (id, keysOf: KeysOfMessage, now) {
-      return db.transaction(() => {
-        const row = selectThread.get(id)
-        if (row === undefined) return null
-        const thread = threadFromRow(row)
-        const messages = (prepared('SELECT * FROM messages WHERE parent_thread = ?').all(id) as MessageRow[]).map(messageFromRow)
-        const keys = forgetRendersOf(messages, keysOf, now)
-        prepared('DELETE FROM messages WHERE parent_thread = ?').run(id)
-        prepared('DELETE FROM threads WHERE id = ?').run(id)
-        return { thread, messages, keys }
-      }).immediate()
+    async markThreadDeleting (id, now) {
+      const row = prepared<[string, string], ThreadRow>('UPDATE threads SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL RETURNING *').get(now, id)
+      return row === undefined ? null : threadFromRow(row)
+    },
+
+    async addMessageToThread (threadId) {
+      // The thread's message list is derived from the messages table; the write only confirms the thread is live.
+      return prepared('UPDATE threads SET id = id WHERE id = ? AND deleted_at IS NULL').run(threadId).changes === 1
+    },
+
+    async removeThread (id) {
+      prepared('DELETE FROM threads WHERE id = ?').run(id)
+    },
+
+    async unfinishedThreadDeletes (before, limit) {
+      return prepared<[string, number], ThreadRow>('SELECT * FROM threads WHERE deleted_at IS NOT NULL AND deleted_at < ? ORDER BY deleted_at LIMIT ?')
+        .all(before, limit).map(threadFromRow)
     },
 
     async insertMessage (message) {
-      return db.transaction(() => {
-        if (selectThread.get(message.parent_thread) === undefined) return 'thread_not_found' as const
-        if (anyQueued(message.renders)) return 'render_deleted' as const
-        prepared(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
-          message.id, message.parent_thread, message.user_id, JSON.stringify(message.snapshot),
-          message.snapshot_metadata === null ? null : JSON.stringify(message.snapshot_metadata),
-          JSON.stringify(message.renders), message.timestamp, message.created_at
-        )
-        linkRecords(message.renders, message.id)
-        return 'inserted' as const
-      }).immediate()
+      prepared(`INSERT INTO messages (id, parent_thread, user_id, snapshot, snapshot_metadata, renders, timestamp, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        message.id, message.parent_thread, message.user_id, JSON.stringify(message.snapshot),
+        message.snapshot_metadata === null ? null : JSON.stringify(message.snapshot_metadata),
+        JSON.stringify(message.renders), message.timestamp, message.created_at
+      )
     },
 
     async findMessage (id) {
-      const row = selectMessage.get(id)
+      const row = prepared<[string], MessageRow>('SELECT * FROM messages WHERE id = ? AND deleted_at IS NULL').get(id)
       return row === undefined ? null : messageFromRow(row)
     },
 
     async listMessages (threadId, page) {
-      return (keysetPage('messages', 'WHERE parent_thread = ?', [threadId], page) as MessageRow[]).map(messageFromRow)
+      return (keysetPage('messages', 'AND parent_thread = ?', [threadId], page) as MessageRow[]).map(messageFromRow)
     },
 
-    async attachRender (messageId, render) {
-      return db.transaction(() => {
-        const row = selectMessage.get(messageId)
-        if (row === undefined) return 'message_not_found' as const
+    async messagesOfThread (threadId) {
+      return prepared<[string], MessageRow>('SELECT * FROM messages WHERE parent_thread = ?').all(threadId).map(messageFromRow)
+    },
+
+    async markMessageDeleting (id, now) {
+      const row = prepared<[string, string], MessageRow>('UPDATE messages SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL RETURNING *').get(now, id)
+      return row === undefined ? null : messageFromRow(row)
+    },
+
+    async markThreadMessagesDeleting (threadId, now) {
+      prepared('UPDATE messages SET deleted_at = ? WHERE parent_thread = ? AND deleted_at IS NULL').run(now, threadId)
+    },
+
+    async pushRender (messageId, render) {
+      return inTransaction(() => {
+        const row = prepared<[string], { renders: string }>('SELECT renders FROM messages WHERE id = ? AND deleted_at IS NULL').get(messageId)
+        if (row === undefined) return 'no_message' as const
         const renders = JSON.parse(row.renders) as RenderDoc[]
-        if (renders.some((existing) => existing.id === render.id)) return 'already_attached' as const
-        if (anyQueued([render])) return 'render_deleted' as const
+        if (renders.some((existing) => existing.id === render.id)) return 'present' as const
         prepared('UPDATE messages SET renders = ? WHERE id = ?').run(JSON.stringify([...renders, render]), messageId)
-        linkRecords([render], messageId)
-        return 'attached' as const
-      }).immediate()
+        return 'pushed' as const
+      })
     },
 
-    async deleteMessage (id, keysOf, now) {
-      return db.transaction(() => {
-        const row = selectMessage.get(id)
-        if (row === undefined) return null
-        const message = messageFromRow(row)
-        const keys = forgetRendersOf([message], keysOf, now)
-        prepared('DELETE FROM messages WHERE id = ?').run(id)
-        return { message, keys }
-      }).immediate()
+    async setRenderKey (messageId, renderId, key) {
+      inTransaction(() => {
+        const row = prepared<[string], { renders: string }>('SELECT renders FROM messages WHERE id = ?').get(messageId)
+        if (row === undefined) return
+        const renders = (JSON.parse(row.renders) as RenderDoc[]).map((render) => render.id === renderId && render.key === undefined ? { ...render, key } : render)
+        prepared('UPDATE messages SET renders = ? WHERE id = ?').run(JSON.stringify(renders), messageId)
+      })
     },
 
-    async insertRenderRecord (record) {
-      await commitTogether(() => prepared(`INSERT INTO render_records (id, key, status, format, content_type, declared_size, size_bytes, bitrate, duration, message_id, expires_at, created_at)
-        VALUES (@id, @key, @status, @format, @content_type, @declared_size, @size_bytes, @bitrate, @duration, @message_id, @expires_at, @created_at)`).run(record))
+    async removeMessages (messages) {
+      inTransaction(() => {
+        for (const part of chunks(messages.map((message) => message.id))) {
+          prepared(`DELETE FROM messages WHERE id IN (${placeholders(part.length)})`).run(...part)
+        }
+      })
     },
 
-    async findRenderRecord (id) {
-      return selectRecord.get(id) ?? null
+    async unfinishedMessageDeletes (before, limit) {
+      return prepared<[string, number], MessageRow>('SELECT * FROM messages WHERE deleted_at IS NOT NULL AND deleted_at < ? ORDER BY deleted_at LIMIT ?')
+        .all(before, limit).map(messageFromRow)
     },
 
-    async markRenderReady (id, fields) {
-      const { changes } = prepared(`UPDATE render_records SET status = 'ready', size_bytes = ?, bitrate = ?, duration = ?, message_id = ?, expires_at = NULL
-        WHERE id = ? AND status = 'pending'`).run(fields.size_bytes, fields.bitrate, fields.duration, fields.message_id, id)
-      return changes === 1 ? selectRecord.get(id) ?? null : null
+    async messagesWithUnkeyedRenders (afterId, limit) {
+      return prepared<[string, number], MessageRow>(`SELECT * FROM messages WHERE id > ?
+        AND EXISTS (SELECT 1 FROM json_each(messages.renders) AS r WHERE json_extract(r.value, '$.key') IS NULL)
+        ORDER BY id LIMIT ?`).all(afterId ?? '', limit).map(messageFromRow)
     },
 
-    async discardRenderRecord (id, now) {
-      return db.transaction(() => {
-        const record = selectRecord.get(id)
-        if (record === undefined) return null
-        enqueue([record.key], now)
-        prepared('DELETE FROM render_records WHERE id = ?').run(id)
-        return record
-      }).immediate()
+    async insertRender (record) {
+      return commitTogether(() => prepared(`INSERT OR IGNORE INTO renders (${RENDER_COLUMNS.join(', ')})
+        VALUES (${RENDER_COLUMNS.map((name) => `@${name}`).join(', ')})`).run(record).changes === 1)
     },
 
-    async expirePendingUploads (before, limit) {
-      return expireRecords("status = 'pending' AND expires_at < ? ORDER BY expires_at", before, limit)
+    async findRender (id) {
+      return selectRender.get(id) ?? null
     },
 
-    async countExpiredPendingUploads (before) {
-      return (prepared("SELECT COUNT(*) AS count FROM render_records WHERE status = 'pending' AND expires_at < ?").get(before) as { count: number }).count
+    async findRenderByKey (key) {
+      return prepared<[string], RenderRecord>('SELECT * FROM renders WHERE key = ?').get(key) ?? null
     },
 
-    async expireUnattachedRenders (before, limit) {
-      return expireRecords("status = 'ready' AND message_id IS NULL AND created_at < ? ORDER BY created_at", before, limit)
+    async updateRenderIf (id, expected, set) {
+      const { sql, params } = assignments(set)
+      const messageCondition = expected.message_id === undefined ? '' : expected.message_id === null ? ' AND message_id IS NULL' : ' AND message_id = ?'
+      const messageParams = expected.message_id === undefined || expected.message_id === null ? [] : [expected.message_id]
+      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql} WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition} RETURNING *`)
+        .get(...params, id, ...expected.state, ...messageParams) ?? null
     },
 
-    async countUnattachedRenders (before) {
-      return (prepared("SELECT COUNT(*) AS count FROM render_records WHERE status = 'ready' AND message_id IS NULL AND created_at < ?")
-        .get(before) as { count: number }).count
+    async updateRendersOfMessages (messageIds, states, set) {
+      const { sql, params } = assignments(set)
+      return inTransaction(() => chunks(messageIds).reduce((count, part) => count +
+        prepared(`UPDATE renders SET ${sql} WHERE message_id IN (${placeholders(part.length)}) AND state IN (${placeholders(states.length)})`)
+          .run(...params, ...part, ...states).changes, 0))
     },
 
-    async enqueueDeletions (keys, now) {
-      db.transaction(() => enqueue(keys, now)).immediate()
+    async findStaleRenders (query, limit) {
+      const where = staleWhere(query)
+      return prepared<unknown[], RenderRecord>(`SELECT * FROM renders WHERE ${where.sql} ORDER BY ${query.field} LIMIT ?`).all(...where.params, limit)
     },
 
-    async dueDeletions (now, limit) {
-      return prepared<[string, number], DeletionJob>('SELECT * FROM deletion_jobs WHERE next_attempt_at <= ? ORDER BY next_attempt_at, key LIMIT ?').all(now, limit)
+    async countStaleRenders (query) {
+      const where = staleWhere(query)
+      return (prepared(`SELECT COUNT(*) AS count FROM renders WHERE ${where.sql}`).get(...where.params) as { count: number }).count
     },
 
-    async findDeletions (keys) {
-      return chunks(keys).flatMap((part) =>
-        prepared(`SELECT * FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).all(...part) as DeletionJob[])
+    async claimDueDeletions (now, holder, leaseUntil, limit, only = {}) {
+      const due = only.ignoreBackoff === true ? '(next_attempt_at <= ? OR claimed_by IS NULL)' : 'next_attempt_at <= ?'
+      const ids = only.ids === undefined ? '' : ` AND id IN (${placeholders(only.ids.length)})`
+      const messages = only.messageIds === undefined ? '' : ` AND message_id IN (${placeholders(only.messageIds.length)})`
+      if (only.ids?.length === 0 || only.messageIds?.length === 0) return []
+      return prepared<unknown[], RenderRecord>(`UPDATE renders SET claimed_by = ?, next_attempt_at = ?
+        WHERE id IN (SELECT id FROM renders WHERE state = 'deleting' AND ${due}${ids}${messages} ORDER BY next_attempt_at, id LIMIT ?)
+        RETURNING *`).all(holder, leaseUntil, now, ...(only.ids ?? []), ...(only.messageIds ?? []), limit)
+    },
+
+    async finishDeletions (ids, holder) {
+      inTransaction(() => {
+        for (const part of chunks(ids)) {
+          prepared(`DELETE FROM renders WHERE state = 'deleting' AND claimed_by = ? AND id IN (${placeholders(part.length)})`).run(holder, ...part)
+        }
+      })
+    },
+
+    async postponeDeletions (jobs, holder) {
+      const postpone = prepared(`UPDATE renders SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL
+        WHERE id = ? AND state = 'deleting' AND claimed_by = ?`)
+      inTransaction(() => { for (const job of jobs) postpone.run(job.next_attempt_at, job.last_error, job.id, holder) })
     },
 
     async countDeletions () {
-      return (prepared('SELECT COUNT(*) AS count FROM deletion_jobs').get() as { count: number }).count
+      return (prepared("SELECT COUNT(*) AS count FROM renders WHERE state = 'deleting'").get() as { count: number }).count
     },
 
-    async finishDeletions (keys) {
-      db.transaction(() => {
-        for (const part of chunks(keys)) prepared(`DELETE FROM deletion_jobs WHERE key IN (${placeholders(part.length)})`).run(...part)
-      }).immediate()
+    async recordedKeys (keys) {
+      const found = new Set<string>()
+      for (const part of chunks(keys)) {
+        const list = placeholders(part.length)
+        const rows = prepared<string[], string>(`SELECT key FROM renders WHERE key IN (${list})
+          UNION SELECT upload_key FROM renders WHERE upload_key IN (${list}) AND state IN ('pending', 'verifying', 'deleting')`)
+          .pluck().all(...part, ...part)
+        for (const key of rows) found.add(key)
+      }
+      return found
     },
 
-    async postponeDeletions (jobs) {
-      const postpone = prepared('UPDATE deletion_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE key = ?')
-      db.transaction(() => { for (const job of jobs) postpone.run(job.next_attempt_at, job.last_error, job.key) }).immediate()
-    },
-
-    async referencedKeys (refs) {
-      const used = new Set<string>()
-      for (const part of chunks(refs)) {
-        const keys = part.map((ref) => ref.key)
-        const keyOfUrl = new Map(part.map((ref) => [ref.url, ref.key]))
-        const records = prepared(`SELECT key FROM render_records WHERE key IN (${placeholders(keys.length)})`).all(...keys) as Array<{ key: string }>
-        for (const { key } of records) used.add(key)
-        const embedded = prepared(`SELECT json_extract(r.value, '$.key') AS key, json_extract(r.value, '$.url') AS url
+    async messagesNaming (refs) {
+      const named = new Map<string, string>()
+      const keyOf = new Map<string, string>()
+      for (const ref of refs) {
+        keyOf.set(`key:${ref.key}`, ref.key)
+        keyOf.set(`id:${ref.id}`, ref.key)
+        for (const url of ref.urls) keyOf.set(`url:${url}`, ref.key)
+      }
+      const candidates = [...keyOf.keys()]
+      for (const part of chunks(candidates)) {
+        const rows = prepared<string[], { message_id: string, key: string | null, id: string | null, url: string | null }>(`
+          SELECT messages.id AS message_id, json_extract(r.value, '$.key') AS key, json_extract(r.value, '$.id') AS id, json_extract(r.value, '$.url') AS url
           FROM messages, json_each(messages.renders) AS r
-          WHERE json_extract(r.value, '$.key') IN (${placeholders(keys.length)}) OR json_extract(r.value, '$.url') IN (${placeholders(keys.length)})`)
-          .all(...keys, ...part.map((ref) => ref.url)) as Array<{ key: string | null, url: string | null }>
-        const wanted = new Set(keys)
-        for (const row of embedded) {
-          if (row.key !== null && wanted.has(row.key)) used.add(row.key)
-          const keyOfLegacyUrl = row.url !== null ? keyOfUrl.get(row.url) : undefined
-          if (keyOfLegacyUrl !== undefined) used.add(keyOfLegacyUrl)
+          WHERE messages.deleted_at IS NULL AND (('key:' || json_extract(r.value, '$.key')) IN (${placeholders(part.length)})
+             OR ('id:' || json_extract(r.value, '$.id')) IN (${placeholders(part.length)})
+             OR ('url:' || json_extract(r.value, '$.url')) IN (${placeholders(part.length)}))`).all(...part, ...part, ...part)
+        for (const row of rows) {
+          for (const name of [`key:${row.key}`, `id:${row.id}`, `url:${row.url}`]) {
+            const key = keyOf.get(name)
+            if (key !== undefined && !named.has(key)) named.set(key, row.message_id)
+          }
         }
       }
-      return used
+      return named
     },
 
-    async * allRenderKeys () {
+    async * liveRenderKeys () {
       // Read fully before yielding: the caller awaits between keys and the connection must stay free.
-      const rows = prepared(`SELECT key FROM render_records WHERE status = 'ready'
-        UNION SELECT json_extract(r.value, '$.key') FROM messages, json_each(messages.renders) AS r
-        WHERE json_extract(r.value, '$.key') IS NOT NULL`).pluck().all() as string[]
+      const rows = prepared<[], string>("SELECT key FROM renders WHERE state IN ('ready', 'attaching', 'attached')").pluck().all()
       yield * rows
     },
 
     async acquireLease (name, holder, now, expiresAt) {
-      return db.transaction(() => {
-        const lease = prepared<[string], { holder: string, expires_at: string }>('SELECT holder, expires_at FROM leases WHERE name = ?').get(name)
-        if (lease !== undefined && lease.holder !== holder && lease.expires_at > now) return false
-        prepared('INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at')
-          .run(name, holder, expiresAt)
-        return true
-      }).immediate()
+      return prepared(`INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?)
+        ON CONFLICT(name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE leases.holder = excluded.holder OR leases.expires_at <= ?`).run(name, holder, expiresAt, now).changes === 1
     },
 
     async releaseLease (name, holder) {
@@ -356,3 +362,4 @@ export function openSqliteRepository (file: string): SqliteRepository {
   }
   return repository
 }
+

@@ -1,13 +1,16 @@
+import type Database from 'better-sqlite3'
+
 /**
  * The embedded database. Messages keep their renders embedded as JSON, the same document shape
  * as in MongoDB, so seed-shaped legacy messages (renders with only a url) are stored as they are.
  */
-export const SQLITE_SCHEMA = `
+const SCHEMA = `
 CREATE TABLE IF NOT EXISTS threads (
   id TEXT PRIMARY KEY,
   title TEXT,
   users TEXT NOT NULL,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
 );
 CREATE INDEX IF NOT EXISTS threads_by_time ON threads (created_at, id);
 
@@ -19,14 +22,16 @@ CREATE TABLE IF NOT EXISTS messages (
   snapshot_metadata TEXT,
   renders TEXT NOT NULL DEFAULT '[]',
   timestamp TEXT NOT NULL,
-  created_at TEXT NOT NULL
+  created_at TEXT NOT NULL,
+  deleted_at TEXT
 );
 CREATE INDEX IF NOT EXISTS messages_by_thread ON messages (parent_thread, created_at, id);
 
-CREATE TABLE IF NOT EXISTS render_records (
+CREATE TABLE IF NOT EXISTS renders (
   id TEXT PRIMARY KEY,
   key TEXT NOT NULL UNIQUE,
-  status TEXT NOT NULL,
+  upload_key TEXT,
+  state TEXT NOT NULL,
   format TEXT NOT NULL,
   content_type TEXT NOT NULL,
   declared_size INTEGER,
@@ -35,19 +40,19 @@ CREATE TABLE IF NOT EXISTS render_records (
   duration REAL,
   message_id TEXT,
   expires_at TEXT,
-  created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS render_records_pending ON render_records (status, expires_at);
-CREATE INDEX IF NOT EXISTS render_records_unattached ON render_records (status, message_id, created_at);
-
-CREATE TABLE IF NOT EXISTS deletion_jobs (
-  key TEXT PRIMARY KEY,
-  attempts INTEGER NOT NULL,
-  next_attempt_at TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
   last_error TEXT,
-  created_at TEXT NOT NULL
+  claimed_by TEXT
 );
-CREATE INDEX IF NOT EXISTS deletion_jobs_due ON deletion_jobs (next_attempt_at);
+CREATE INDEX IF NOT EXISTS renders_by_state_expiry ON renders (state, expires_at);
+CREATE INDEX IF NOT EXISTS renders_by_state_created ON renders (state, created_at);
+CREATE INDEX IF NOT EXISTS renders_by_state_updated ON renders (state, updated_at);
+CREATE INDEX IF NOT EXISTS renders_by_message ON renders (message_id);
+CREATE INDEX IF NOT EXISTS renders_by_upload_key ON renders (upload_key);
+CREATE INDEX IF NOT EXISTS renders_due ON renders (state, next_attempt_at);
 
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
@@ -61,6 +66,39 @@ CREATE TABLE IF NOT EXISTS state (
 );
 `
 
+const hasColumn = (db: Database.Database, table: string, column: string) =>
+  (db.pragma(`table_info(${table})`) as Array<{ name: string }>).some((info) => info.name === column)
+
+const hasTable = (db: Database.Database, table: string) =>
+  db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined
+
+/**
+ * Creates the schema, and moves a database of the previous layout (render_records with a status,
+ * plus a separate deletion_jobs table) into it: queued keys become deleting records.
+ */
+export function migrateSqlite (db: Database.Database) {
+  db.transaction(() => {
+    for (const table of ['threads', 'messages']) {
+      if (hasTable(db, table) && !hasColumn(db, table, 'deleted_at')) db.exec(`ALTER TABLE ${table} ADD COLUMN deleted_at TEXT`)
+    }
+    db.exec(SCHEMA)
+    if (hasTable(db, 'render_records')) {
+      db.exec(`INSERT OR IGNORE INTO renders (id, key, upload_key, state, format, content_type, declared_size, size_bytes, bitrate, duration,
+          message_id, expires_at, created_at, updated_at)
+        SELECT id, key, NULL, CASE WHEN status = 'pending' THEN 'pending' WHEN message_id IS NULL THEN 'ready' ELSE 'attached' END,
+          format, content_type, declared_size, size_bytes, bitrate, duration, message_id, expires_at, created_at, created_at
+        FROM render_records;
+        DROP TABLE render_records;`)
+    }
+    if (hasTable(db, 'deletion_jobs')) {
+      db.exec(`UPDATE renders SET state = 'deleting', next_attempt_at = updated_at WHERE key IN (SELECT key FROM deletion_jobs);
+        INSERT OR IGNORE INTO renders (id, key, state, format, content_type, created_at, updated_at, attempts, next_attempt_at, last_error)
+          SELECT 'queued:' || key, key, 'deleting', 'mp3', 'audio/mpeg', created_at, created_at, attempts, next_attempt_at, last_error FROM deletion_jobs;
+        DROP TABLE deletion_jobs;`)
+    }
+  }).immediate()
+}
+
 export interface MessageRow {
   id: string
   parent_thread: string
@@ -70,6 +108,7 @@ export interface MessageRow {
   renders: string
   timestamp: string
   created_at: string
+  deleted_at: string | null
 }
 
 export interface ThreadRow {
@@ -77,4 +116,5 @@ export interface ThreadRow {
   title: string | null
   users: string
   created_at: string
+  deleted_at: string | null
 }

@@ -23,6 +23,8 @@ export interface ThreadDoc {
   /** Message ids, oldest first (the seed keeps this list on the thread). */
   messages: string[]
   created_at: string
+  /** Set when a delete has started: the thread is gone for readers and writers. */
+  deleted_at?: string | null
 }
 
 export interface MessageDoc {
@@ -34,15 +36,29 @@ export interface MessageDoc {
   renders: RenderDoc[]
   timestamp: string
   created_at: string
+  /** Set when a delete has started: the message is gone for readers and writers. */
+  deleted_at?: string | null
 }
 
-export type RenderStatus = 'pending' | 'ready'
+/**
+ * A render's life. Every change is one conditional write on one record, so who wins a race is
+ * decided by the database:
+ *   pending → verifying → ready → attaching → attached → deleting
+ * pending/verifying/ready/attaching/attached may all go to deleting; attaching may fall back to
+ * ready when its message vanished first. Only a deleting record's objects are ever deleted.
+ */
+export type RenderState = 'pending' | 'verifying' | 'ready' | 'attaching' | 'attached' | 'deleting'
 
-/** Our record of every object we issued or stored: pending direct uploads and ready renders. */
+export const LIVE_STATES: RenderState[] = ['pending', 'verifying', 'ready', 'attaching', 'attached']
+
+/** The one record of every object we issued, stored or adopted. */
 export interface RenderRecord {
   id: string
+  /** Where the verified render lives; only the server writes it. */
   key: string
-  status: RenderStatus
+  /** Where a presigned PUT writes (direct uploads); copied to `key` once verified. Null otherwise. */
+  upload_key: string | null
+  state: RenderState
   format: string
   content_type: string
   /** Size the client declared when asking for an upload URL (direct uploads only). */
@@ -50,18 +66,18 @@ export interface RenderRecord {
   size_bytes: number | null
   bitrate: number | null
   duration: number | null
+  /** pending/verifying: the message named with the upload URL; attaching/attached: its message. */
   message_id: string | null
-  /** When a pending upload's URL stops working; null once ready. */
+  /** When a pending upload's URL stops working. */
   expires_at: string | null
   created_at: string
-}
-
-export interface DeletionJob {
-  key: string
+  /** When the state last changed. */
+  updated_at: string
+  /** Deleting only: failed attempts, when to try next, why the last one failed, who holds it. */
   attempts: number
-  next_attempt_at: string
+  next_attempt_at: string | null
   last_error: string | null
-  created_at: string
+  claimed_by: string | null
 }
 
 /** Newest-first keyset pagination: return items strictly older than `before`. */
@@ -70,91 +86,111 @@ export interface Page {
   before?: { created_at: string, id: string }
 }
 
-/** Maps a message to the storage keys of its renders (legacy renders resolve through their url). */
-export type KeysOfMessage = (message: MessageDoc) => string[]
-
+/** How a message render may name an object: its key, its id (the key's file name), or a url. */
 export interface KeyReference {
   key: string
-  /** The public URL a legacy render would carry for this key. */
-  url: string
+  /** The render id a seed render of this key would carry. */
+  id: string
+  /** Every url a seed render of this key may carry (one per base the service knows). */
+  urls: string[]
 }
 
-/** 'render_deleted': the render's key is queued for deletion, so it may not be used again. */
-export type AttachResult = 'attached' | 'already_attached' | 'message_not_found' | 'render_deleted'
-export type InsertMessageResult = 'inserted' | 'thread_not_found' | 'render_deleted'
+export interface RenderExpectation {
+  state: RenderState[]
+  message_id?: string | null
+}
 
+export type PushRenderResult = 'pushed' | 'present' | 'no_message'
+
+/**
+ * Plain atomic data operations. The rules of a render's life are in services/renders; an adapter
+ * only makes each operation one conditional write (or, in SQLite, one transaction).
+ */
 export interface Repository {
   readonly kind: 'sqlite' | 'mongodb'
   ping (): Promise<void>
   close (): Promise<void>
 
   insertThread (thread: ThreadDoc): Promise<void>
+  /** Live threads only. */
   findThread (id: string): Promise<ThreadDoc | null>
   listThreads (page: Page): Promise<ThreadDoc[]>
-  /**
-   * Deletes the thread and its messages, and removes the render records of their renders and of
-   * uploads made for them. Those keys are enqueued for deletion first (or in the same transaction)
-   * and returned.
-   */
-  deleteThread (id: string, keysOf: KeysOfMessage, now: string): Promise<{ thread: ThreadDoc, messages: MessageDoc[], keys: string[] } | null>
+  /** live → deleting, once; null when no live thread has this id. */
+  markThreadDeleting (id: string, now: string): Promise<ThreadDoc | null>
+  /** Adds the message id to a live thread; false when the thread is gone or going. */
+  addMessageToThread (threadId: string, messageId: string): Promise<boolean>
+  removeThread (id: string): Promise<void>
+  /** Threads marked deleting before `before` (a delete that did not finish). */
+  unfinishedThreadDeletes (before: string, limit: number): Promise<ThreadDoc[]>
 
-  /**
-   * Inserts the message (its id then lists in the thread) and links the render records of its
-   * renders to it; refused when the thread does not exist or a render's key is queued for deletion.
-   */
-  insertMessage (message: MessageDoc): Promise<InsertMessageResult>
+  insertMessage (message: MessageDoc): Promise<void>
+  /** Live messages only. */
   findMessage (id: string): Promise<MessageDoc | null>
   listMessages (threadId: string, page: Page): Promise<MessageDoc[]>
-  /**
-   * Appends the render unless a render with the same id is already attached, and links its render
-   * record to the message. Safe under concurrency. Refused when the render's key is queued for deletion.
-   */
-  attachRender (messageId: string, render: RenderDoc): Promise<AttachResult>
-  /**
-   * Enqueues the keys of the message's renders and of uploads made for it, removes their render
-   * records, the message, and its id from the thread. Returns the message and the queued keys, or null.
-   */
-  deleteMessage (id: string, keysOf: KeysOfMessage, now: string): Promise<{ message: MessageDoc, keys: string[] } | null>
+  /** Every message of the thread, live or deleting. */
+  messagesOfThread (threadId: string): Promise<MessageDoc[]>
+  /** live → deleting, once; null when no live message has this id. */
+  markMessageDeleting (id: string, now: string): Promise<MessageDoc | null>
+  markThreadMessagesDeleting (threadId: string, now: string): Promise<void>
+  /** Appends the render to a live message unless a render with its id is there. */
+  pushRender (messageId: string, render: RenderDoc): Promise<PushRenderResult>
+  /** Sets the key of a legacy (url-only) render inside its message. */
+  setRenderKey (messageId: string, renderId: string, key: string): Promise<void>
+  /** Deletes the message documents and their ids from their threads. */
+  removeMessages (messages: Array<Pick<MessageDoc, 'id' | 'parent_thread'>>): Promise<void>
+  unfinishedMessageDeletes (before: string, limit: number): Promise<MessageDoc[]>
+  /** Messages (oldest first, after `afterId`) that hold a render without a key. */
+  messagesWithUnkeyedRenders (afterId: string | null, limit: number): Promise<MessageDoc[]>
 
-  insertRenderRecord (record: RenderRecord): Promise<void>
-  findRenderRecord (id: string): Promise<RenderRecord | null>
-  /** pending → ready, once: returns the updated record, or null when it was not pending. */
-  markRenderReady (id: string, fields: Pick<RenderRecord, 'size_bytes' | 'bitrate' | 'duration' | 'message_id'>): Promise<RenderRecord | null>
-  /** Enqueues the record's key for deletion, then removes the record. */
-  discardRenderRecord (id: string, now: string): Promise<RenderRecord | null>
-  /** Pending records whose `expires_at` is before `before`: enqueue their keys, remove them. */
-  expirePendingUploads (before: string, limit: number): Promise<RenderRecord[]>
-  /** How many pending records `expirePendingUploads(before)` would take (dry runs). */
-  countExpiredPendingUploads (before: string): Promise<number>
+  /** False when a record with this id or key exists. */
+  insertRender (record: RenderRecord): Promise<boolean>
+  findRender (id: string): Promise<RenderRecord | null>
+  findRenderByKey (key: string): Promise<RenderRecord | null>
+  /** One conditional write: `set` is applied only while the record meets `expected`. */
+  updateRenderIf (id: string, expected: RenderExpectation, set: Partial<RenderRecord>): Promise<RenderRecord | null>
+  /** Records of these messages in one of `states` get `set` (one conditional write each, or one for all). */
+  updateRendersOfMessages (messageIds: string[], states: RenderState[], set: Partial<RenderRecord>): Promise<number>
   /**
-   * Ready records never attached to a message (message_id null) created before `before`:
-   * enqueue their keys, remove them. A record attached meanwhile is kept.
+   * Records in one of `states` whose `field` is before `before` (and, when given, with no message),
+   * oldest first: candidates only; a caller decides each with updateRenderIf.
    */
-  expireUnattachedRenders (before: string, limit: number): Promise<RenderRecord[]>
-  /** How many records `expireUnattachedRenders(before)` would take (dry runs). */
-  countUnattachedRenders (before: string): Promise<number>
+  findStaleRenders (query: StaleQuery, limit: number): Promise<RenderRecord[]>
+  countStaleRenders (query: StaleQuery): Promise<number>
 
-  /** Idempotent: a key already queued keeps its schedule. */
-  enqueueDeletions (keys: string[], now: string): Promise<void>
-  /** Jobs due at `now`, oldest first. */
-  dueDeletions (now: string, limit: number): Promise<DeletionJob[]>
-  /** Jobs for these keys, whether due or not. */
-  findDeletions (keys: string[]): Promise<DeletionJob[]>
+  /**
+   * Claims due deleting records for `holder` until `leaseUntil` with one conditional write, and
+   * returns the ones it got: another worker never gets the same record while the claim lasts.
+   */
+  claimDueDeletions (now: string, holder: string, leaseUntil: string, limit: number, only?: DeletionFilter): Promise<RenderRecord[]>
+  /** Removes deleting records that `holder` claimed. */
+  finishDeletions (ids: string[], holder: string): Promise<void>
+  postponeDeletions (jobs: Array<{ id: string, next_attempt_at: string, last_error: string }>, holder: string): Promise<void>
   countDeletions (): Promise<number>
-  finishDeletions (keys: string[]): Promise<void>
-  postponeDeletions (jobs: Array<{ key: string, next_attempt_at: string, last_error: string }>): Promise<void>
 
-  /**
-   * Which of these keys something live still uses: a render record, or a message render
-   * whose `key` equals it or (legacy) whose `url` equals the given url.
-   */
-  referencedKeys (refs: KeyReference[]): Promise<Set<string>>
-  /** Keys of ready render records and of message renders that carry a key (used to report missing objects). */
-  allRenderKeys (): AsyncIterable<string>
+  /** Which of these keys a record names: as its key (any state), or as the upload key of a record not yet verified. */
+  recordedKeys (keys: string[]): Promise<Set<string>>
+  /** Which keys some message (live or deleting) names, with one message id for each. */
+  messagesNaming (refs: KeyReference[]): Promise<Map<string, string>>
+  /** Keys of records whose object must exist (ready, attaching, attached). */
+  liveRenderKeys (): AsyncIterable<string>
 
   /** Takes or renews a named lease; false when another holder's lease has not expired. */
   acquireLease (name: string, holder: string, now: string, expiresAt: string): Promise<boolean>
   releaseLease (name: string, holder: string): Promise<void>
   getState (name: string): Promise<string | null>
   setState (name: string, value: string | null): Promise<void>
+}
+
+export interface StaleQuery {
+  states: RenderState[]
+  field: 'expires_at' | 'created_at' | 'updated_at'
+  before: string
+  unattachedOnly?: boolean
+}
+
+export interface DeletionFilter {
+  ids?: string[]
+  messageIds?: string[]
+  /** Also take records waiting for a retry (not those another worker holds): an explicit cleanup. */
+  ignoreBackoff?: boolean
 }

@@ -6,8 +6,9 @@ import { createS3Storage } from './s3-storage.js'
 import type { ObjectStorage } from './types.js'
 
 /** The storage factory: the same S3 code path for the embedded server, tests and production. */
-export async function createStorage (config: AppConfig): Promise<ObjectStorage> {
+export async function createStorage (config: AppConfig, clock?: () => Date): Promise<ObjectStorage> {
   const shared = {
+    clock,
     region: config.S3_REGION,
     bucket: config.S3_BUCKET_NAME,
     publicBaseUrl: config.S3_PUBLIC_BASE_URL,

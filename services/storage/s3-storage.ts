@@ -1,5 +1,5 @@
 import {
-  DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
+  CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
   PutBucketCorsCommand, PutObjectCommand, S3Client, type S3ClientConfig
 } from '@aws-sdk/client-s3'
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
@@ -17,6 +17,8 @@ export interface S3StorageOptions {
   forcePathStyle: boolean
   publicBaseUrl?: string
   acl: 'public-read' | 'private'
+  /** The time presigned URLs are signed at (the system clock unless a test moves it). */
+  clock?: () => Date
   /** Called by close(), e.g. to stop the embedded server. */
   onClose?: () => Promise<void>
 }
@@ -55,6 +57,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
   // Built once: the generic getSignedUrl re-resolves endpoints and config on every call.
   const presigner = new S3RequestPresigner({ ...client.config })
   const bucket = options.bucket
+  const now = options.clock ?? (() => new Date())
   const objectHost = options.forcePathStyle ? endpoint.host : `${bucket}.${endpoint.host}`
   const objectPathPrefix = options.forcePathStyle ? `/${bucket}/` : '/'
   const publicBase = (options.publicBaseUrl ?? `${endpoint.protocol}//${objectHost}${objectPathPrefix}`).replace(/\/+$/, '') + '/'
@@ -92,7 +95,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     async headObject (key) {
       try {
         const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))
-        return { size: head.ContentLength ?? 0, contentType: head.ContentType }
+        return { size: head.ContentLength ?? 0, contentType: head.ContentType, etag: head.ETag }
       } catch (err) {
         if (isNotFound(err)) return null
         throw err
@@ -102,6 +105,23 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     async getRange (key, start, end) {
       const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }))
       return Buffer.from(await res.Body!.transformToByteArray())
+    },
+
+    async copyObject (sourceKey, targetKey, { contentType }) {
+      try {
+        await client.send(new CopyObjectCommand({
+          Bucket: bucket,
+          Key: targetKey,
+          CopySource: `${bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
+          MetadataDirective: 'REPLACE',
+          ContentType: contentType,
+          ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {})
+        }))
+        return true
+      } catch (err) {
+        if (isNotFound(err)) return false
+        throw err
+      }
     },
 
     async deleteObjects (keys) {
@@ -128,10 +148,10 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
       return outcome
     },
 
-    async listObjects (prefix, startAfter) {
+    async listObjects (prefix, startAfter, maxKeys = 1000) {
       // ListObjects (v1) with Marker: every S3-compatible store has it, and s3rver's v2 continuation
       // tokens use DES, which OpenSSL 3 no longer provides.
-      const res = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: startAfter, MaxKeys: 1000 }))
+      const res = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: startAfter, MaxKeys: maxKeys }))
       return {
         objects: (res.Contents ?? []).map((object) => ({
           key: object.Key!,
@@ -145,18 +165,21 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     async presignPut (key, { contentType, contentLength, expiresInSeconds }): Promise<PresignedRequest> {
       const headers: Record<string, string> = { 'content-type': contentType, 'content-length': String(contentLength) }
       if (options.acl === 'public-read') headers['x-amz-acl'] = 'public-read'
+      const signingDate = now()
       const signed = await presigner.presign(objectRequest('PUT', key, headers), {
+        signingDate,
         expiresIn: expiresInSeconds,
         signableHeaders: new Set(Object.keys(headers)),
         // The client must send x-amz-acl as a header, not find it in the query string.
         unhoistableHeaders: new Set(['x-amz-acl'])
       })
-      return { method: 'PUT', url: toUrl(signed), headers, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) }
+      return { method: 'PUT', url: toUrl(signed), headers, expiresAt: new Date(signingDate.getTime() + expiresInSeconds * 1000) }
     },
 
     async presignGet (key, expiresInSeconds) {
-      const signed = await presigner.presign(objectRequest('GET', key, {}), { expiresIn: expiresInSeconds })
-      return { method: 'GET', url: toUrl(signed), headers: {}, expiresAt: new Date(Date.now() + expiresInSeconds * 1000) }
+      const signingDate = now()
+      const signed = await presigner.presign(objectRequest('GET', key, {}), { signingDate, expiresIn: expiresInSeconds })
+      return { method: 'GET', url: toUrl(signed), headers: {}, expiresAt: new Date(signingDate.getTime() + expiresInSeconds * 1000) }
     },
 
     publicUrl (key) {
@@ -168,6 +191,12 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
       const key = url.slice(publicBase.length)
       if (key === '' || /[?#]/.test(key) || key.split('/').some((part) => part === '' || part === '.' || part === '..')) return null
       return key
+    },
+
+    urlBases () {
+      const virtualHosted = `${endpoint.protocol}//${bucket}.${endpoint.host}/`
+      const pathStyle = `${endpoint.protocol}//${endpoint.host}/${bucket}/`
+      return [...new Set([publicBase, virtualHosted, pathStyle])]
     },
 
     async ping () {

@@ -9,6 +9,7 @@ export interface StoredObject {
 export interface ObjectHead {
   size: number
   contentType: string | undefined
+  etag: string | undefined
 }
 
 export interface PresignedRequest {
@@ -38,16 +39,20 @@ export interface ObjectStorage {
   headObject (key: string): Promise<ObjectHead | null>
   /** Bytes [start, end] inclusive (fewer at the end of the object). */
   getRange (key: string, start: number, end: number): Promise<Buffer>
+  /** Server-side copy within the bucket, with the ACL renders get; false when the source does not exist. */
+  copyObject (sourceKey: string, targetKey: string, options: { contentType: string }): Promise<boolean>
   /** Batched DeleteObjects, at most 1000 keys per call; per-key errors are reported, never thrown. */
   deleteObjects (keys: string[]): Promise<DeleteOutcome>
-  /** One page (at most 1000 keys) in key order, starting after `startAfter`. */
-  listObjects (prefix: string, startAfter?: string): Promise<{ objects: StoredObject[], isTruncated: boolean }>
+  /** One page (at most `maxKeys`, 1000 by default) in key order, starting after `startAfter`. */
+  listObjects (prefix: string, startAfter?: string, maxKeys?: number): Promise<{ objects: StoredObject[], isTruncated: boolean }>
   presignPut (key: string, options: { contentType: string, contentLength: number, expiresInSeconds: number }): Promise<PresignedRequest>
   presignGet (key: string, expiresInSeconds: number): Promise<PresignedRequest>
   /** The URL clients play from: CDN / public base + key. */
   publicUrl (key: string): string
   /** The key under our public base, or null when the url is not ours. */
   keyFromUrl (url: string): string | null
+  /** Every base a url of one of our objects may start with: the public base, then the endpoint's virtual-hosted and path-style forms. */
+  urlBases (): string[]
   /** HeadBucket; throws when the bucket is unreachable. */
   ping (): Promise<void>
   putCors (origins: string[]): Promise<void>

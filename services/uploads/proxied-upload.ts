@@ -1,10 +1,12 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { MultipartFile } from '@fastify/multipart'
 import { NotMp3Error } from '../audio/inspect-mp3.js'
-import { badRequest, payloadTooLarge, unauthorized, unsupportedMediaType } from '../errors.js'
+import { badRequest, payloadTooLarge, renderDeleted, unauthorized, unsupportedMediaType } from '../errors.js'
 import type { RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
+import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import { renderKey } from '../renders/render-keys.js'
+import { deletingFields, newRenderRecord } from '../renders/render-record.js'
 import { parseUploadFields } from './upload-fields.js'
 import { verifyStoredMp3 } from './verify-stored-mp3.js'
 import { monotonicNow } from '../clock.js'
@@ -16,16 +18,21 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024
 interface Deps {
   repository: Repository
   storage: ObjectStorage
+  deletionQueue: DeletionQueue
   env: string
   maxUploadBytes: number
   verifyFormToken: (token: string | undefined) => void
   log: FastifyBaseLogger
 }
 
+/** How long a proxied upload may take before the sweeper may expire its record (plus its pending grace). */
+const PROXIED_UPLOAD_WINDOW_MS = 3600_000
+
 /**
  * The seed's proxied upload: streams the file part straight to storage (never buffered whole),
- * then checks it from its bytes. Anything refused after the object was written is deleted,
- * or queued for deletion when storage cannot delete it right now.
+ * then checks it from its bytes. Its record is written before the first byte is stored, so the
+ * sweeper never takes the object for an orphan; anything refused afterwards is handed to the
+ * deletion worker with its record.
  */
 export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps): Promise<RenderRecord> {
   const { repository, storage, env, maxUploadBytes } = deps
@@ -33,65 +40,69 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
   if (declaredLength > maxUploadBytes + MULTIPART_OVERHEAD_BYTES) throw payloadTooLarge(maxUploadBytes)
 
   const raw: Record<string, string> = {}
-  let stored: { id: string, key: string, size: number } | undefined
+  let record: RenderRecord | undefined
   try {
+    let size: number | undefined
     for await (const part of request.parts()) {
       if (part.type === 'field') {
         raw[part.fieldname] = String(part.value)
         continue
       }
-      if (part.fieldname !== 'file' || stored !== undefined) throw badRequest('Send exactly one file, in the field "file"')
+      if (part.fieldname !== 'file' || record !== undefined) throw badRequest('Send exactly one file, in the field "file"')
       if (!request.tokenVerified) {
         if (raw.token === undefined) throw unauthorized('Send the token field before the file, or use Authorization: Bearer')
         deps.verifyFormToken(raw.token)
       }
       parseUploadFields(raw)
-      stored = await storeFile(part)
+      record = await recordUpload()
+      size = await storeFile(part, record.key)
     }
-    if (stored === undefined) throw badRequest('The multipart field "file" is required')
+    if (record === undefined || size === undefined) throw badRequest('The multipart field "file" is required')
     const fields = parseUploadFields(raw)
-    const audio = await verifyStoredMp3(storage, stored.key, stored.size).catch((err: unknown) => {
+    const audio = await verifyStoredMp3(storage, record.key, size).catch((err: unknown) => {
       throw err instanceof NotMp3Error ? unsupportedMediaType(`The file is not an MP3: ${err.message}`) : err
     })
-    const record: RenderRecord = {
-      id: stored.id,
-      key: stored.key,
-      status: 'ready',
+    const ready = await repository.updateRenderIf(record.id, { state: ['pending'] }, {
+      state: 'ready',
       format: fields.format,
-      content_type: 'audio/mpeg',
-      declared_size: null,
-      size_bytes: stored.size,
+      size_bytes: size,
       bitrate: fields.bitrate ?? audio.bitrate,
       duration: fields.duration ?? audio.duration,
-      message_id: null,
       expires_at: null,
-      created_at: monotonicNow()
-    }
-    await repository.insertRenderRecord(record)
-    return record
+      updated_at: new Date().toISOString()
+    })
+    if (ready === null) throw renderDeleted()
+    return ready
   } catch (err) {
-    if (stored !== undefined) await discardObject(stored.key, deps)
+    if (record !== undefined) await discard(record, deps)
     throw err
   }
 
-  async function storeFile (part: MultipartFile) {
+  async function recordUpload () {
     const id = newId()
-    const key = renderKey(env, id)
-    try {
-      const { size } = await storage.putObject(key, part.file, { contentType: 'audio/mpeg' })
-      if (part.file.truncated) throw payloadTooLarge(maxUploadBytes)
-      return { id, key, size }
-    } catch (err) {
-      await discardObject(key, deps)
-      throw err
-    }
+    const createdAt = monotonicNow()
+    const pending = newRenderRecord({
+      id,
+      key: renderKey(env, id),
+      state: 'pending',
+      expires_at: new Date(Date.parse(createdAt) + PROXIED_UPLOAD_WINDOW_MS).toISOString(),
+      created_at: createdAt
+    })
+    await repository.insertRender(pending)
+    return pending
+  }
+
+  async function storeFile (part: MultipartFile, key: string) {
+    const { size } = await storage.putObject(key, part.file, { contentType: 'audio/mpeg' })
+    if (part.file.truncated) throw payloadTooLarge(maxUploadBytes)
+    return size
   }
 }
 
-async function discardObject (key: string, deps: Deps) {
-  const outcome = await deps.storage.deleteObjects([key])
-  if (outcome.failed.length > 0) {
-    deps.log.warn({ key, code: outcome.failed[0].code }, 'could not delete a refused upload; queued for deletion')
-    await deps.repository.enqueueDeletions([key], new Date().toISOString())
-  }
+/** The record goes to the deletion worker, which deletes the object now or retries later. */
+async function discard (record: RenderRecord, deps: Deps) {
+  const marked = await deps.repository.updateRenderIf(record.id, { state: ['pending'] }, deletingFields(new Date().toISOString()))
+  if (marked === null) return
+  const outcome = await deps.deletionQueue.deleteRecords([record.id]).catch(() => null)
+  if (outcome === null || outcome.failed > 0) deps.log.warn({ key: record.key }, 'could not delete a refused upload; the deletion worker will retry')
 }

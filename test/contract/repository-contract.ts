@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Test } from 'tap'
+import { newRenderRecord } from '../../services/renders/render-record.js'
 import type { MessageDoc, RenderDoc, RenderRecord, Repository, ThreadDoc } from '../../services/repository/types.js'
 
 export interface ContractSubject {
@@ -12,10 +13,9 @@ export interface ContractSubject {
 const iso = (ms: number) => new Date(Date.UTC(2026, 0, 1) + ms).toISOString()
 const keyOf = (id: string) => `dev/renders/${id}.mp3`
 const urlOf = (key: string) => `https://bucket.fra1.digitaloceanspaces.com/${key}`
-const keysOf = (message: MessageDoc) => message.renders.map((render) => render.key ?? render.url.replace('https://bucket.fra1.digitaloceanspaces.com/', ''))
 
 function thread (createdAt: string, id: string = randomUUID()): ThreadDoc {
-  return { id, title: 'jam', users: ['u1'], messages: [], created_at: createdAt }
+  return { id, title: 'jam', users: ['u1'], messages: [], created_at: createdAt, deleted_at: null }
 }
 
 function message (threadId: string, createdAt: string, id: string = randomUUID()): MessageDoc {
@@ -29,10 +29,7 @@ function render (id: string = randomUUID()): RenderDoc {
 
 function record (overrides: Partial<RenderRecord> = {}): RenderRecord {
   const id = overrides.id ?? randomUUID()
-  return {
-    id, key: keyOf(id), status: 'pending', format: 'mp3', content_type: 'audio/mpeg', declared_size: 100, size_bytes: null,
-    bitrate: null, duration: null, message_id: null, expires_at: iso(1000), created_at: iso(0), ...overrides
-  }
+  return newRenderRecord({ id, key: keyOf(id), state: 'pending', declared_size: 100, expires_at: iso(1000), created_at: iso(0), ...overrides })
 }
 
 /** One behavioural contract for every Repository implementation. */
@@ -63,15 +60,18 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
   t.test('messages: insert appends to the thread; list newest first in pages', async (t) => {
     const { repository } = await subject(t)
     await repository.insertThread(thread(iso(0), 'th'))
-    t.equal(await repository.insertMessage(message('missing', iso(0))), 'thread_not_found')
+    t.equal(await repository.addMessageToThread('missing', 'm'), false, 'no such thread')
     const ids: string[] = []
     for (let i = 0; i < 25; i++) {
       const id = `m${String(i).padStart(2, '0')}`
       ids.push(id)
-      t.equal(await repository.insertMessage(message('th', iso(i < 10 ? 5 : i), id)), 'inserted')
+      await repository.insertMessage(message('th', iso(i < 10 ? 5 : i), id))
+      t.equal(await repository.addMessageToThread('th', id), true)
     }
     await repository.insertThread(thread(iso(0), 'other'))
-    await repository.insertMessage(message('other', iso(99)))
+    const other = message('other', iso(99))
+    await repository.insertMessage(other)
+    await repository.addMessageToThread('other', other.id)
     t.same((await repository.findThread('th'))!.messages.slice().sort(), [...ids].sort())
     const seen: string[] = []
     let page = await repository.listMessages('th', { limit: 4 })
@@ -85,69 +85,132 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     t.same(seen.slice(15), ids.slice(0, 10).reverse(), 'equal times: by id, descending')
   })
 
-  t.test('attachRender is idempotent under concurrency', async (t) => {
+  async function threadWithMessage (repository: Repository, threadId = 'th', messageId = 'm1') {
+    await repository.insertThread(thread(iso(0), threadId))
+    await repository.insertMessage(message(threadId, iso(1), messageId))
+    await repository.addMessageToThread(threadId, messageId)
+  }
+
+  t.test('pushRender appends once, under concurrency, and only to a live message', async (t) => {
     const { repository } = await subject(t)
-    await repository.insertThread(thread(iso(0), 'th'))
-    await repository.insertMessage(message('th', iso(1), 'm1'))
+    await threadWithMessage(repository)
     const attached = render()
-    const results = await Promise.all(Array.from({ length: 5 }, () => repository.attachRender('m1', attached)))
-    t.same(results.filter((result) => result === 'attached'), ['attached'])
-    t.same(results.filter((result) => result === 'already_attached').length, 4)
+    const results = await Promise.all(Array.from({ length: 5 }, () => repository.pushRender('m1', attached)))
+    t.same(results.filter((result) => result === 'pushed'), ['pushed'])
+    t.equal(results.filter((result) => result === 'present').length, 4)
     t.same((await repository.findMessage('m1'))!.renders, [attached])
-    t.equal(await repository.attachRender('missing', attached), 'message_not_found')
+    t.equal(await repository.pushRender('missing', attached), 'no_message')
+    await repository.markMessageDeleting('m1', iso(2))
+    t.equal(await repository.pushRender('m1', render()), 'no_message', 'a message being deleted takes no render')
   })
 
-  t.test('attaching or inserting links the render record to its message, once', async (t) => {
+  t.test('updateRenderIf: one conditional write decides every race', async (t) => {
     const { repository } = await subject(t)
-    await repository.insertThread(thread(iso(0), 'th'))
-    const ready = { status: 'ready' as const, expires_at: null, size_bytes: 100 }
-    const [first, second] = [render(), render()]
-    await repository.insertRenderRecord(record({ ...ready, id: first.id }))
-    await repository.insertRenderRecord(record({ ...ready, id: second.id }))
-    t.equal(await repository.insertMessage({ ...message('th', iso(1), 'm1'), renders: [first] }), 'inserted')
-    t.equal((await repository.findRenderRecord(first.id))!.message_id, 'm1', 'linked by insertMessage')
+    const ready = record({ state: 'ready' })
+    t.equal(await repository.insertRender(ready), true)
+    t.equal(await repository.insertRender(ready), false, 'same id')
+    t.equal(await repository.insertRender({ ...record(), key: ready.key }), false, 'same key')
+    t.same(await repository.findRender(ready.id), ready)
+    t.same(await repository.findRenderByKey(ready.key), ready)
+
+    const claims = await Promise.all(['m1', 'm2', 'm3'].map((messageId) =>
+      repository.updateRenderIf(ready.id, { state: ['ready'] }, { state: 'attaching', message_id: messageId })))
+    const winners = claims.filter((claim) => claim !== null)
+    t.equal(winners.length, 1, 'one message gets the render')
+    const owner = winners[0]!.message_id
+    t.equal(await repository.updateRenderIf(ready.id, { state: ['attaching'], message_id: 'other' }, { state: 'attached' }), null, 'message must match')
+    t.match(await repository.updateRenderIf(ready.id, { state: ['attaching'], message_id: owner }, { state: 'attached' }), { state: 'attached', message_id: owner })
+    t.equal(await repository.updateRenderIf('missing', { state: ['ready'] }, { state: 'deleting' }), null)
+    const unattached = record({ state: 'ready' })
+    await repository.insertRender(unattached)
+    t.match(await repository.updateRenderIf(unattached.id, { state: ['ready'], message_id: null }, { state: 'deleting' }), { state: 'deleting' })
+  })
+
+  t.test('records of messages, stale records and recorded keys', async (t) => {
+    const { repository } = await subject(t)
+    const attached = record({ state: 'attached', message_id: 'm1', created_at: iso(1) })
+    const upload = record({ state: 'pending', message_id: 'm1', upload_key: 'dev/uploads/u.mp3', expires_at: iso(50) })
+    const elsewhere = record({ state: 'attached', message_id: 'm2' })
+    const oldReady = record({ state: 'ready', created_at: iso(10) })
+    const newReady = record({ state: 'ready', created_at: iso(500) })
+    for (const item of [attached, upload, elsewhere, oldReady, newReady]) await repository.insertRender(item)
+
+    t.equal(await repository.countStaleRenders({ states: ['ready'], field: 'created_at', before: iso(100), unattachedOnly: true }), 1)
+    t.same((await repository.findStaleRenders({ states: ['ready'], field: 'created_at', before: iso(100), unattachedOnly: true }, 10)).map((item) => item.id), [oldReady.id])
+    t.same((await repository.findStaleRenders({ states: ['pending', 'verifying'], field: 'expires_at', before: iso(100) }, 10)).map((item) => item.id), [upload.id])
+
+    t.same([...await repository.recordedKeys([attached.key, 'dev/uploads/u.mp3', 'dev/renders/none.mp3'])].sort(), [attached.key, 'dev/uploads/u.mp3'].sort(),
+      'a pending upload\'s staging key is recorded')
+    t.equal(await repository.updateRendersOfMessages(['m1'], ['pending', 'attached'], { state: 'deleting', next_attempt_at: iso(60) }), 2)
+    t.equal((await repository.findRender(elsewhere.id))!.state, 'attached', 'another message\'s render is untouched')
+    t.same([...await repository.recordedKeys(['dev/uploads/u.mp3'])], ['dev/uploads/u.mp3'], 'still recorded while deleting')
+    await repository.updateRenderIf(newReady.id, { state: ['ready'] }, { upload_key: 'dev/uploads/n.mp3' })
+    t.same([...await repository.recordedKeys(['dev/uploads/n.mp3'])], [], 'the staging key of a verified render is nobody\'s')
+    const live: string[] = []
+    for await (const key of repository.liveRenderKeys()) live.push(key)
+    t.same(live.sort(), [elsewhere.key, oldReady.key, newReady.key].sort())
+  })
+
+  t.test('deleting records: claimed by one worker, postponed, finished', async (t) => {
+    const { repository } = await subject(t)
+    const jobs = ['a', 'b', 'c'].map((id) => record({ id, state: 'deleting', next_attempt_at: iso(0), message_id: id === 'c' ? 'mc' : null }))
+    for (const job of jobs) await repository.insertRender(job)
+    t.equal(await repository.countDeletions(), 3)
+    const [first, second] = await Promise.all([
+      repository.claimDueDeletions(iso(10), 'w1', iso(1000), 10),
+      repository.claimDueDeletions(iso(10), 'w2', iso(1000), 10)
+    ])
+    t.equal(first.length + second.length, 3, 'every record claimed once')
+    t.same(new Set([...first, ...second].map((job) => job.id)).size, 3, 'by one worker only')
+    const mine = first.length > 0 ? 'w1' : 'w2'
+    const claimed = first.length > 0 ? first : second
+    t.same(await repository.claimDueDeletions(iso(999), 'w3', iso(2000), 10), [], 'a live claim is respected')
+    await repository.postponeDeletions([{ id: claimed[0].id, next_attempt_at: iso(5000), last_error: 'InternalError: boom' }], mine)
+    await repository.finishDeletions(claimed.slice(1).map((job) => job.id), 'not-the-holder')
+    t.equal(await repository.countDeletions(), 3, 'only the holder finishes')
+    await repository.finishDeletions(claimed.slice(1).map((job) => job.id), mine)
+    t.equal(await repository.countDeletions(), 1)
+    t.match(await repository.findRender(claimed[0].id), { attempts: 1, last_error: 'InternalError: boom', next_attempt_at: iso(5000), claimed_by: null })
+    t.same(await repository.claimDueDeletions(iso(100), 'w4', iso(200), 10), [], 'backing off')
+    t.same((await repository.claimDueDeletions(iso(100), 'w4', iso(200), 10, { ignoreBackoff: true })).map((job) => job.id), [claimed[0].id], 'an explicit cleanup retries now')
+    const expiredClaim = await repository.claimDueDeletions(iso(300), 'w5', iso(400), 10)
+    t.same(expiredClaim.map((job) => job.id), [claimed[0].id], 'a dead worker\'s claim lapses')
+
+    const byMessage = record({ state: 'deleting', next_attempt_at: iso(0), message_id: 'mx' })
+    await repository.insertRender(byMessage)
+    t.same((await repository.claimDueDeletions(iso(500), 'w6', iso(900), 10, { messageIds: ['mx'] })).map((job) => job.id), [byMessage.id])
+    t.same(await repository.claimDueDeletions(iso(500), 'w6', iso(900), 10, { ids: [] }), [])
+  })
+
+  t.test('marking deletes: messages and threads vanish for readers, once', async (t) => {
+    const { repository } = await subject(t)
+    await threadWithMessage(repository)
     await repository.insertMessage(message('th', iso(2), 'm2'))
-    t.equal(await repository.attachRender('m2', second), 'attached')
-    t.equal(await repository.attachRender('m2', second), 'already_attached')
-    t.equal((await repository.findRenderRecord(second.id))!.message_id, 'm2', 'linked by attachRender')
-    await repository.attachRender('m1', second)
-    t.equal((await repository.findRenderRecord(second.id))!.message_id, 'm2', 'the first message keeps it')
-  })
-
-  t.test('a render whose key is queued for deletion is never attached again', async (t) => {
-    const { repository } = await subject(t)
-    await repository.insertThread(thread(iso(0), 'th'))
-    await repository.insertMessage(message('th', iso(1), 'm1'))
-    const doomed = render()
-    await repository.enqueueDeletions([doomed.key!], iso(2))
-    t.equal(await repository.attachRender('m1', doomed), 'render_deleted')
-    t.equal(await repository.insertMessage({ ...message('th', iso(3), 'm2'), renders: [doomed] }), 'render_deleted')
-    t.same((await repository.findMessage('m1'))!.renders, [])
-    t.equal(await repository.findMessage('m2'), null)
-  })
-
-  t.test('deleteMessage queues its keys, drops its render records and its thread reference', async (t) => {
-    const { repository } = await subject(t)
-    await repository.insertThread(thread(iso(0), 'th'))
-    await repository.insertMessage(message('th', iso(1), 'm1'))
-    await repository.insertMessage(message('th', iso(2), 'm2'))
-    const first = render()
-    await repository.insertRenderRecord(record({ id: first.id, status: 'ready', expires_at: null, message_id: 'm1' }))
-    await repository.attachRender('m1', first)
-    const upload = record({ message_id: 'm1' })
-    await repository.insertRenderRecord(upload)
-    const deleted = await repository.deleteMessage('m1', keysOf, iso(10))
-    t.equal(deleted!.message.id, 'm1')
-    t.same(deleted!.keys.slice().sort(), [first.key!, upload.key].sort(), 'its renders and an upload made for it')
+    await repository.addMessageToThread('th', 'm2')
+    t.match(await repository.markMessageDeleting('m1', iso(5)), { id: 'm1', deleted_at: iso(5) })
+    t.equal(await repository.markMessageDeleting('m1', iso(6)), null, 'once')
     t.equal(await repository.findMessage('m1'), null)
-    t.equal(await repository.findRenderRecord(first.id), null)
-    t.equal(await repository.findRenderRecord(upload.id), null)
+    t.same((await repository.listMessages('th', { limit: 10 })).map((item) => item.id), ['m2'])
+    t.same((await repository.unfinishedMessageDeletes(iso(10), 10)).map((item) => item.id), ['m1'])
+    t.same(await repository.unfinishedMessageDeletes(iso(5), 10), [], 'not before it was marked')
+    await repository.removeMessages([{ id: 'm1', parent_thread: 'th' }])
     t.same((await repository.findThread('th'))!.messages, ['m2'])
-    t.same((await repository.findDeletions([first.key!, upload.key])).map((job) => job.key).sort(), [first.key!, upload.key].sort())
-    t.equal(await repository.deleteMessage('m1', keysOf, iso(10)), null)
+
+    t.match(await repository.markThreadDeleting('th', iso(7)), { id: 'th' })
+    t.equal(await repository.markThreadDeleting('th', iso(8)), null)
+    t.equal(await repository.findThread('th'), null)
+    t.same(await repository.listThreads({ limit: 10 }), [])
+    t.equal(await repository.addMessageToThread('th', 'm3'), false, 'no message joins a thread being deleted')
+    await repository.markThreadMessagesDeleting('th', iso(9))
+    t.equal(await repository.findMessage('m2'), null)
+    t.same((await repository.messagesOfThread('th')).map((item) => item.id), ['m2'], 'still there for the delete to finish')
+    t.same((await repository.unfinishedThreadDeletes(iso(10), 10)).map((item) => item.id), ['th'])
+    await repository.removeMessages([{ id: 'm2', parent_thread: 'th' }])
+    await repository.removeThread('th')
+    t.same(await repository.unfinishedThreadDeletes(iso(10), 10), [])
   })
 
-  t.test('a legacy seed-shaped message deletes cleanly', async (t) => {
+  t.test('seed-shaped messages: found by key, id or url; keys set in place', async (t) => {
     const { repository, writeRawMessage } = await subject(t)
     await repository.insertThread(thread(iso(0), 'th'))
     const legacyKey = 'dev/renders/legacy.mp3'
@@ -155,108 +218,18 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
       id: 'legacy', parent_thread: 'th', user_id: 'u', snapshot: {}, snapshot_metadata: null, timestamp: iso(1), created_at: iso(1),
       renders: [{ id: 'legacy', url: urlOf(legacyKey), format: 'mp3', created_at: iso(1) }]
     })
-    t.same(await repository.referencedKeys([{ key: legacyKey, url: urlOf(legacyKey) }]), new Set([legacyKey]), 'found by its url')
-    const deleted = await repository.deleteMessage('legacy', keysOf, iso(2))
-    t.equal(deleted!.message.renders.length, 1)
-    t.same(deleted!.keys, [legacyKey])
-    t.same((await repository.findDeletions([legacyKey])).length, 1)
-    t.same(await repository.referencedKeys([{ key: legacyKey, url: urlOf(legacyKey) }]), new Set())
-  })
-
-  t.test('deleteThread removes its messages and queues every key', async (t) => {
-    const { repository } = await subject(t)
-    await repository.insertThread(thread(iso(0), 'th'))
-    const renders = [render(), render()]
-    for (const [i, item] of renders.entries()) {
-      await repository.insertMessage(message('th', iso(i + 1), `m${i}`))
-      await repository.attachRender(`m${i}`, item)
-    }
-    const deleted = await repository.deleteThread('th', keysOf, iso(5))
-    t.equal(deleted!.messages.length, 2)
-    t.same(deleted!.keys.slice().sort(), renders.map((item) => item.key!).sort())
-    t.equal(await repository.findThread('th'), null)
-    t.equal(await repository.findMessage('m0'), null)
-    t.equal((await repository.findDeletions(renders.map((item) => item.key!))).length, 2)
-    t.equal(await repository.deleteThread('th', keysOf, iso(5)), null)
-  })
-
-  t.test('render records: ready once, discard and expiry queue their keys', async (t) => {
-    const { repository } = await subject(t)
-    const pending = record()
-    await repository.insertRenderRecord(pending)
-    t.same(await repository.findRenderRecord(pending.id), pending)
-    const results = await Promise.all(Array.from({ length: 20 }, () =>
-      repository.markRenderReady(pending.id, { size_bytes: 100, bitrate: 128, duration: 1.5, message_id: null })))
-    t.equal(results.filter((result) => result !== null).length, 1, 'exactly one wins')
-    t.match(await repository.findRenderRecord(pending.id), { status: 'ready', size_bytes: 100, expires_at: null })
-
-    const discarded = record()
-    await repository.insertRenderRecord(discarded)
-    t.equal((await repository.discardRenderRecord(discarded.id, iso(5)))!.id, discarded.id)
-    t.equal(await repository.findRenderRecord(discarded.id), null)
-    t.equal((await repository.findDeletions([discarded.key])).length, 1)
-
-    const expired = record({ expires_at: iso(100) })
-    const fresh = record({ expires_at: iso(5000) })
-    await repository.insertRenderRecord(expired)
-    await repository.insertRenderRecord(fresh)
-    t.equal(await repository.countExpiredPendingUploads(iso(200)), 1)
-    t.same((await repository.expirePendingUploads(iso(200), 10)).map((item) => item.id), [expired.id])
-    t.equal(await repository.findRenderRecord(expired.id), null)
-    t.ok(await repository.findRenderRecord(fresh.id), 'not expired yet')
-    t.ok(await repository.findRenderRecord(pending.id), 'ready records never expire')
-    t.equal((await repository.findDeletions([expired.key])).length, 1)
-  })
-
-  t.test('unattached ready renders expire after their grace; attached, fresh and pending ones stay', async (t) => {
-    const { repository } = await subject(t)
-    const ready = { status: 'ready' as const, expires_at: null, size_bytes: 100 }
-    const unattached = record({ ...ready, created_at: iso(100) })
-    const fresh = record({ ...ready, created_at: iso(5000) })
-    const attached = record({ ...ready, created_at: iso(100), message_id: 'm1' })
-    const pending = record({ created_at: iso(100) })
-    for (const item of [unattached, fresh, attached, pending]) await repository.insertRenderRecord(item)
-
-    t.equal(await repository.countUnattachedRenders(iso(200)), 1)
-    t.same(await repository.expireUnattachedRenders(iso(200), 10), [unattached])
-    t.equal(await repository.findRenderRecord(unattached.id), null)
-    t.same((await repository.findDeletions([unattached.key])).map((job) => job.key), [unattached.key], 'its key is queued')
-    for (const kept of [fresh, attached, pending]) t.same(await repository.findRenderRecord(kept.id), kept, `${kept.id} untouched`)
-    t.same(await repository.findDeletions([fresh.key, attached.key, pending.key]), [], 'no other key queued')
-    t.equal(await repository.countUnattachedRenders(iso(200)), 0)
-    t.same(await repository.expireUnattachedRenders(iso(200), 10), [])
-  })
-
-  t.test('deletion queue: idempotent enqueue, due jobs, postpone, finish', async (t) => {
-    const { repository } = await subject(t)
-    await repository.enqueueDeletions(['a', 'b', 'c'], iso(0))
-    await repository.enqueueDeletions(['a'], iso(50))
-    t.equal(await repository.countDeletions(), 3)
-    await repository.postponeDeletions([{ key: 'b', next_attempt_at: iso(100), last_error: 'InternalError: boom' }])
-    t.same((await repository.dueDeletions(iso(10), 10)).map((job) => job.key), ['a', 'c'])
-    t.match((await repository.findDeletions(['b']))[0], { attempts: 1, last_error: 'InternalError: boom', next_attempt_at: iso(100) })
-    t.same((await repository.dueDeletions(iso(100), 10)).map((job) => job.key).sort(), ['a', 'b', 'c'])
-    t.equal((await repository.dueDeletions(iso(100), 2)).length, 2, 'limit')
-    await repository.finishDeletions(['a', 'c'])
-    t.same((await repository.dueDeletions(iso(100), 10)).map((job) => job.key), ['b'])
-  })
-
-  t.test('referencedKeys and allRenderKeys see records and message renders', async (t) => {
-    const { repository } = await subject(t)
-    await repository.insertThread(thread(iso(0), 'th'))
-    await repository.insertMessage(message('th', iso(1), 'm1'))
-    const attached = render()
-    await repository.attachRender('m1', attached)
-    const ready = record({ status: 'ready', expires_at: null })
-    const pending = record()
-    await repository.insertRenderRecord(ready)
-    await repository.insertRenderRecord(pending)
-    const unknown = keyOf('nobody')
-    const refs = [attached.key!, ready.key, pending.key, unknown].map((key) => ({ key, url: urlOf(key) }))
-    t.same([...await repository.referencedKeys(refs)].sort(), [attached.key, ready.key, pending.key].sort())
-    const all: string[] = []
-    for await (const key of repository.allRenderKeys()) all.push(key)
-    t.same(all.sort(), [attached.key, ready.key].sort(), 'ready records and attached renders, not pending uploads')
+    const byUrl = await repository.messagesNaming([{ key: legacyKey, id: 'other-id', urls: [urlOf(legacyKey)] }])
+    t.same([...byUrl], [[legacyKey, 'legacy']], 'by its url')
+    const byId = await repository.messagesNaming([{ key: legacyKey, id: 'legacy', urls: ['https://cdn.example.com/x'] }])
+    t.same([...byId], [[legacyKey, 'legacy']], 'by its id, whatever the base')
+    t.same((await repository.messagesWithUnkeyedRenders(null, 10)).map((item) => item.id), ['legacy'])
+    await repository.setRenderKey('legacy', 'legacy', legacyKey)
+    t.equal((await repository.findMessage('legacy'))!.renders[0].key, legacyKey)
+    t.same(await repository.messagesWithUnkeyedRenders(null, 10), [])
+    const byKey = await repository.messagesNaming([{ key: legacyKey, id: 'x', urls: [] }])
+    t.same([...byKey], [[legacyKey, 'legacy']], 'by its key')
+    await repository.markMessageDeleting('legacy', iso(2))
+    t.same(await repository.messagesNaming([{ key: legacyKey, id: 'legacy', urls: [urlOf(legacyKey)] }]), new Map(), 'a message being deleted names nothing')
   })
 
   t.test('leases: one holder at a time until expiry; state values', async (t) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
+import { newRenderRecord } from '../../services/renders/render-record.js'
 import { openSqliteRepository } from '../../services/repository/sqlite-repository.js'
 import { runRepositoryContract } from './repository-contract.js'
 
@@ -37,6 +38,6 @@ t.test('two connections to one file (server and CLI) share the lease and the dat
   const later = new Date(Date.now() + 60_000).toISOString()
   t.equal(await server.acquireLease('sweep', 'server', now, later), true)
   t.equal(await cli.acquireLease('sweep', 'cli', now, later), false, 'the CLI sees the server\'s lease')
-  await server.enqueueDeletions(['dev/renders/x.mp3'], now)
+  await server.insertRender(newRenderRecord({ id: 'x', key: 'dev/renders/x.mp3', state: 'deleting', created_at: now, next_attempt_at: now }))
   t.equal(await cli.countDeletions(), 1, 'and its writes')
 })

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { deletingFields } from '../../services/renders/render-record.js'
 import { build, bearer, createMessage, createThread, listen, uploadAudio } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
@@ -91,8 +92,8 @@ t.test('a render whose object is queued for deletion cannot be attached again', 
   const thread = await createThread(app)
   const message = await createMessage(app, thread.id)
   const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
-  // As after a sweep expired it while storage was down: the key waits in the deletion queue.
-  await app.repository.enqueueDeletions([`dev/renders/${render.id}.mp3`], new Date().toISOString())
+  // As after a sweep expired it while storage was down: its record waits for the deletion worker.
+  await app.repository.updateRenderIf(render.id, { state: ['ready'] }, deletingFields(new Date().toISOString()))
   const res = await app.inject({ method: 'POST', url: `/api/v1/messages/${message.id}/renders`, headers: bearer(), payload: { render } })
   t.equal(res.statusCode, 409)
   t.equal(res.json().code, 'RENDER_DELETED')

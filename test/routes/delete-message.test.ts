@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, bearer, completeUpload, createMessage, createThread, listen, listRenderKeys, putToStorage, requestUpload, uploadAudio, writeLegacyMessage } from '../helper.js'
+import { build, bearer, completeUpload, createMessage, createThread, listen, listStoredKeys, putToStorage, requestUpload, uploadAudio, writeLegacyMessage } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
 t.test('deleting a message deletes every render object and the thread reference', async (t) => {
@@ -14,13 +14,13 @@ t.test('deleting a message deletes every render object and the thread reference'
     await app.inject({ method: 'POST', url: `/api/v1/messages/${message.id}/renders`, headers: bearer(), payload: { render } })
   }
   await app.inject({ method: 'POST', url: `/api/v1/messages/${keep.id}/renders`, headers: bearer(), payload: { render: renders[2] } })
-  t.equal((await listRenderKeys(app)).length, 3)
+  t.equal((await listStoredKeys(app)).length, 3)
 
   const res = await app.inject({ method: 'DELETE', url: `/api/v1/messages/${message.id}?token=${bearer().authorization.slice(7)}` })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'deleted', id: message.id, renders_deleted: 2 })
 
-  t.same(await listRenderKeys(app), [`dev/renders/${renders[2].id}.mp3`], 'only the other message\'s object is left')
+  t.same(await listStoredKeys(app), [`dev/renders/${renders[2].id}.mp3`], 'only the other message\'s object is left')
   t.equal((await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).statusCode, 404)
   const threadAfter = (await app.inject({ url: `/api/v1/threads/${thread.id}`, headers: bearer() })).json()
   t.same(threadAfter.messages, [keep.id])
@@ -51,12 +51,12 @@ t.test('a legacy seed-shaped message (renders with a url and no key) is deleted 
     }]
   }
   await writeLegacyMessage(app, legacy)
-  t.same(await listRenderKeys(app), [key])
+  t.same(await listStoredKeys(app), [key])
 
   const res = await app.inject({ method: 'DELETE', url: `/api/v1/messages/${legacy.id}`, headers: bearer() })
   t.equal(res.statusCode, 200)
   t.same(res.json(), { status: 'deleted', id: legacy.id, renders_deleted: 1 })
-  t.same(await listRenderKeys(app), [])
+  t.same(await listStoredKeys(app), [])
 })
 
 t.test('a legacy render outside our prefix is never deleted', async (t) => {
@@ -84,6 +84,6 @@ t.test('deleting a message also deletes an upload made for it that was never com
 
   const res = await app.inject({ method: 'DELETE', url: `/api/v1/messages/${message.id}`, headers: bearer() })
   t.same(res.json(), { status: 'deleted', id: message.id, renders_deleted: 0 })
-  t.same(await listRenderKeys(app), [], 'the uploaded object is gone')
+  t.same(await listStoredKeys(app), [], 'the uploaded object is gone')
   t.equal((await completeUpload(app, ticket.render_id)).statusCode, 404, 'the upload is void')
 })

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, bearer } from '../helper.js'
+import { build, bearer, countRenderRecords } from '../helper.js'
 
 t.test('an unexpected error is a generic 500 with no detail or stack', async (t) => {
   const { app, logs } = await build(t)
@@ -23,6 +23,5 @@ t.test('a storage outage during an upload is a 503 and leaves nothing behind', a
   app.storage.presignPut = async () => { throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) }
   const res = await app.inject({ method: 'POST', url: '/api/v1/uploads', headers: bearer(), payload: { format: 'mp3', size_bytes: 100 } })
   t.equal(res.statusCode, 503)
-  t.equal((app.repository as unknown as { db: { prepare (sql: string): { get (): { count: number } } } }).db
-    .prepare('SELECT COUNT(*) AS count FROM render_records').get().count, 0, 'no pending record')
+  t.equal(await countRenderRecords(app), 0, 'no pending record')
 })

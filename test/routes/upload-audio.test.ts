@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, bearer, listen, listRenderKeys, uploadAudio } from '../helper.js'
+import { build, bearer, listen, listStoredKeys, uploadAudio } from '../helper.js'
 import { makeMp3Tone, makeWav, randomBytes } from '../support/audio.js'
 
 t.test('a real MP3 round-trips through the multipart upload', async (t) => {
@@ -62,7 +62,7 @@ t.test('refused uploads leave no object behind', async (t) => {
   const noFile = await fetch(`${baseUrl}/api/v1/upload/audio`, { method: 'POST', body: (() => { const f = new FormData(); f.append('format', 'mp3'); return f })(), headers: bearer() })
   t.equal(noFile.status, 400)
 
-  t.same(await listRenderKeys(app), [], 'nothing left in storage')
+  t.same(await listStoredKeys(app), [], 'nothing left in storage')
   t.equal(await app.repository.countDeletions(), 0, 'nothing left to clean up either')
 })
 
@@ -81,5 +81,5 @@ t.test('a file over MAX_UPLOAD_BYTES sent without Content-Length is cut off at t
     duplex: 'half'
   } as RequestInit)
   t.equal(res.status, 413)
-  t.same(await listRenderKeys(app), [])
+  t.same(await listStoredKeys(app), [])
 })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import t from 'tap'
 import { formatSweepReport, KEYS_SHOWN, type SweepReport } from '../../scripts/sweep-report.js'
-import { API_TOKEN, build, listRenderKeys } from '../helper.js'
+import { API_TOKEN, build, listStoredKeys } from '../helper.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
@@ -14,6 +14,7 @@ const summary = (extra: Partial<SweepReport> = {}): SweepReport => ({
   dry_run: true,
   expired_uploads: 2,
   unattached_renders: 1,
+  repaired: 0,
   scanned_objects: 1234,
   orphan_objects: 25,
   deleted_objects: 0,
@@ -62,5 +63,5 @@ t.test('npm run cleanup -- --dry-run prints the readable summary and deletes not
   t.match(stdout, /3 {2}orphan objects/)
 
   const { app: after } = await build(t, { DATA_DIR: dataDir })
-  t.equal((await listRenderKeys(after)).length, 3, 'the objects are still there')
+  t.equal((await listStoredKeys(after)).length, 3, 'the objects are still there')
 })

@@ -65,6 +65,13 @@ class MingoCollection implements CollectionLike {
     return { matchedCount: 1, modifiedCount: this.apply(target, update), upsertedCount: 0 }
   }
 
+  async findOneAndUpdate (filter: Filter, update: Update, options: { projection?: Record<string, 0 | 1> } = {}) {
+    const target = this.docs.find((doc) => new Query(filter, {}).test(doc))
+    if (target === undefined) return null
+    this.apply(target, update)
+    return structuredClone(find([target], {}, options.projection ?? { _id: 0 }).all()[0] as Doc)
+  }
+
   async updateMany (filter: Filter, update: Update) {
     const query = new Query(filter, {})
     const targets = this.docs.filter((doc) => query.test(doc))

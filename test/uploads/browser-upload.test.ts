@@ -51,8 +51,8 @@ if (!fs.existsSync(CHROMIUM)) {
     t.ok(Math.abs(Number(result.duration) - 3) < 0.2, `the <audio> element reports ${result.duration} s`)
     t.equal(result.muted, 'false', 'the player is not muted')
     t.match(result.status, new RegExp(`^(playing|ended): render ${result.renderId}$`), 'the status follows the player')
-    const render = await app.repository.findRenderRecord(result.renderId!)
-    t.equal(render?.status, 'ready')
+    const render = await app.repository.findRender(result.renderId!)
+    t.equal(render?.state, 'ready')
   })
 
   t.test('the page says where the token is and when unattached uploads go; it asks for a file before uploading', async (t) => {

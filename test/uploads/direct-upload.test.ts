@@ -1,6 +1,10 @@
 import t from 'tap'
-import { build, bearer, completeUpload, createMessage, createThread, listRenderKeys, putToStorage, requestUpload } from '../helper.js'
+import { build, bearer, completeUpload, createMessage, createThread, listStoredKeys, putToStorage, requestUpload } from '../helper.js'
+import { createHash } from 'node:crypto'
 import { makeMp3Tone, randomBytes } from '../support/audio.js'
+import { createTestClock } from '../support/test-clock.js'
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
 t.test('the full flow: upload URL, PUT straight to storage, complete with the message id', async (t) => {
   const { app } = await build(t)
@@ -55,16 +59,18 @@ t.test('storage refuses a tampered URL, another content type and another size', 
   t.equal((await putToStorage(ticket.upload, mp3, { 'content-type': 'text/html' })).status, 403, 'another content type')
   const other = makeMp3Tone({ seconds: 2 })
   t.equal((await putToStorage(ticket.upload, other, { 'content-length': String(other.length) })).status, 403, 'another size')
-  t.same(await listRenderKeys(app), [], 'nothing was stored')
+  t.same(await listStoredKeys(app), [], 'nothing was stored')
 })
 
 t.test('storage refuses an expired URL', async (t) => {
-  const { app } = await build(t, { UPLOAD_URL_TTL_SECONDS: 1 })
+  const clock = createTestClock()
+  const { app } = await build(t, { UPLOAD_URL_TTL_SECONDS: 60 }, { clock: clock.now })
+  clock.advance(-120_000) // the URL is signed two minutes ago: it expired a minute ago
   const mp3 = makeMp3Tone({ seconds: 1 })
   const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
-  await new Promise((resolve) => setTimeout(resolve, 2100))
+  t.ok(Date.parse(ticket.upload.expires_at) < Date.now())
   t.equal((await putToStorage(ticket.upload, mp3)).status, 403)
-  t.same(await listRenderKeys(app), [])
+  t.same(await listStoredKeys(app), [])
 })
 
 t.test('complete before the PUT is 409 and the upload stays pending', async (t) => {
@@ -86,7 +92,7 @@ t.test('complete of a non-MP3 of the declared size is 422 and leaves no object',
   const res = await completeUpload(app, ticket.render_id)
   t.equal(res.statusCode, 422)
   t.match(res.json(), { code: 'UNPROCESSABLE_ENTITY', message: /not an MP3/ })
-  t.same(await listRenderKeys(app), [])
+  t.same(await listStoredKeys(app), [])
   t.equal((await app.inject({ url: `/api/v1/renders/${ticket.render_id}`, headers: bearer() })).statusCode, 404)
 })
 
@@ -102,6 +108,26 @@ t.test('20 concurrent completes attach one render', async (t) => {
   t.equal(new Set(results.map((res) => res.body)).size, 1, 'every complete returns the same render')
   const listed = (await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json()
   t.equal(listed.renders.length, 1)
+})
+
+t.test('after complete, replaying the presigned PUT with other bytes cannot change the render', async (t) => {
+  const clock = createTestClock()
+  const { app } = await build(t, {}, { clock: clock.now })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  const render = (await completeUpload(app, ticket.render_id)).json()
+  t.equal(sha256(Buffer.from(await (await fetch(render.url)).arrayBuffer())), sha256(mp3))
+
+  const other = randomBytes(mp3.length)
+  t.equal((await putToStorage(ticket.upload, other)).status, 200, 'the URL still works until it expires: it writes the staging key')
+  t.equal(sha256(Buffer.from(await (await fetch(render.url)).arrayBuffer())), sha256(mp3), 'the render\'s bytes are unchanged')
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200, 'a repeated complete keeps the verified render')
+  t.equal(sha256(Buffer.from(await (await fetch(render.url)).arrayBuffer())), sha256(mp3))
+
+  clock.advance(1000)
+  await app.sweep({ dryRun: false, orphanGraceMs: 0, pendingGraceMs: 0 })
+  t.notOk((await listStoredKeys(app)).includes(`dev/uploads/${ticket.render_id}.mp3`), 'the replayed staging object is swept')
 })
 
 t.test('upload URL errors', async (t) => {

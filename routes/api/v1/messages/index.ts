@@ -4,12 +4,11 @@ import {
   AttachRenderSchema, CreateMessageSchema, MessageDeletedSchema, MessageSchema, RenderAttachedSchema
 } from '../../../../schemas/messages.js'
 import { monotonicNow } from '../../../../services/clock.js'
-import { notFound, renderDeleted } from '../../../../services/errors.js'
-import type { MessageDoc } from '../../../../services/repository/types.js'
+import { notFound } from '../../../../services/errors.js'
 import { newId } from '../../../../services/ids.js'
 
 const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, renderView, deletionQueue, keysOfMessage, renderAttacher } = fastify
+  const { repository, renderView, messageDeletion, renderAttacher } = fastify
 
   fastify.post('/', {
     schema: {
@@ -21,22 +20,17 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request, reply) => {
     const { body } = request
     if (await repository.findThread(body.parent_thread) === null) throw notFound('Thread')
-    // Every render is checked before anything is written: a refused render refuses the message.
-    const renders = await renderAttacher.resolveForNewMessage(body.renders ?? [])
     const now = monotonicNow()
-    const message: MessageDoc = {
+    const message = await renderAttacher.createMessage({
       id: newId(),
       parent_thread: body.parent_thread,
       user_id: body.user_id,
       snapshot: body.snapshot,
       snapshot_metadata: body.snapshot_metadata ?? null,
-      renders,
+      renders: [],
       timestamp: body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : now,
       created_at: now
-    }
-    const result = await repository.insertMessage(message)
-    if (result === 'thread_not_found') throw notFound('Thread')
-    if (result === 'render_deleted') throw renderDeleted()
+    }, body.renders ?? [])
     return reply.code(201).send(await renderView.message(message))
   })
 
@@ -58,18 +52,16 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Messages'],
       summary: 'Delete a message and its render objects',
-      description: 'Render objects are queued for deletion in the database with the message delete, then deleted; a storage outage only delays them.',
+      description: 'The message is marked deleted first (nothing can be attached to it from then on); its renders and the uploads made for it are handed to the deletion worker, which deletes their objects now or, after a storage outage, later.',
       params: IdParamsSchema,
       querystring: TokenQuerySchema,
       response: { 200: MessageDeletedSchema, ...errorResponses(400, 401, 404, 503) }
     }
   }, async (request) => {
-    const deleted = await repository.deleteMessage(request.params.id, keysOfMessage, new Date().toISOString())
-    if (deleted === null) throw notFound('Message')
-    const { message, keys } = deleted
-    await deletionQueue.deleteQueued(keys).catch((err: unknown) => {
+    const message = await messageDeletion.deleteMessage(request.params.id, (err) => {
       request.log.warn({ err }, 'render objects stay queued for deletion')
     })
+    if (message === null) throw notFound('Message')
     return { status: 'deleted' as const, id: message.id, renders_deleted: message.renders.length }
   })
 

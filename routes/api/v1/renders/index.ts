@@ -16,9 +16,9 @@ const renderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: RenderSchema, ...errorResponses(400, 401, 404, 409, 503) }
     }
   }, async (request) => {
-    const record = await repository.findRenderRecord(request.params.id)
-    if (record === null) throw notFound('Render')
-    if (record.status !== 'ready') throw conflict('This render\'s upload has not been completed yet')
+    const record = await repository.findRender(request.params.id)
+    if (record === null || record.state === 'deleting') throw notFound('Render')
+    if (record.state === 'pending' || record.state === 'verifying') throw conflict('This render\'s upload has not been completed yet')
     return renderView.fromRecord(record)
   })
 }

@@ -16,7 +16,7 @@ const ThreadDeletedSchema = Type.Object({
 })
 
 const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, renderView, deletionQueue, keysOfMessage } = fastify
+  const { repository, renderView, messageDeletion } = fastify
 
   fastify.post('/', {
     schema: {
@@ -90,11 +90,10 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: ThreadDeletedSchema, ...errorResponses(400, 401, 404, 503) }
     }
   }, async (request) => {
-    const deleted = await repository.deleteThread(request.params.id, keysOfMessage, new Date().toISOString())
-    if (deleted === null) throw notFound('Thread')
-    await deletionQueue.deleteQueued(deleted.keys).catch((err: unknown) => {
+    const deleted = await messageDeletion.deleteThread(request.params.id, (err) => {
       request.log.warn({ err }, 'render objects stay queued for deletion')
     })
+    if (deleted === null) throw notFound('Thread')
     return {
       status: 'deleted' as const,
       id: deleted.thread.id,

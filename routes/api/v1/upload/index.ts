@@ -5,7 +5,7 @@ import { UploadAudioFormSchema } from '../../../../schemas/upload-audio-form.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, storage, renderView, config } = fastify
+  const { repository, storage, deletionQueue, renderView, config } = fastify
 
   fastify.post('/audio', {
     config: {
@@ -26,6 +26,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const record = await receiveProxiedUpload(request, {
       repository,
       storage,
+      deletionQueue,
       env: config.ENV,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       verifyFormToken: fastify.verifyFormToken,

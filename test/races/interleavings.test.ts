@@ -1,0 +1,196 @@
+import t, { type Test } from 'tap'
+import { createRenderDomain } from '../../services/render-domain.js'
+import type { RenderRecord } from '../../services/repository/types.js'
+import { bearer, build, completeUpload, createMessage, createThread, listen, listStoredKeys, putToStorage, requestUpload, uploadAudio } from '../helper.js'
+import { makeMp3Tone } from '../support/audio.js'
+import { pausableRepository } from '../support/pausable-repository.js'
+import { assertNoOrphansAfterSweep, assertRenderInvariants } from '../support/render-invariants.js'
+import { createTestClock } from '../support/test-clock.js'
+
+/**
+ * Each race of the render lifecycle, forced: one request is held just before the repository call
+ * named, another runs to its end, then the first goes on. Runs on SQLite and, with
+ * TEST_BACKEND=mongodb, on the MongoDB implementation.
+ */
+async function fixture (t: Test) {
+  const clock = createTestClock()
+  const { app } = await build(t, { UPLOAD_URL_TTL_SECONDS: 30 }, { clock: clock.now })
+  const baseUrl = await listen(app)
+  const { repository, pauseBefore } = pausableRepository(app.repository)
+  const domain = createRenderDomain({ repository, storage: app.storage, config: app.config, log: app.log, clock: clock.now })
+  const sweepNow = () => {
+    clock.advance(1000)
+    return domain.sweep({ dryRun: false, orphanGraceMs: 0, pendingGraceMs: 0 })
+  }
+  const readyRender = async () => (await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))).body as { id: string, url: string }
+  const settle = (promise: Promise<unknown>) => promise.then(() => 'ok', (err: { code?: string }) => err.code ?? String(err))
+  return { app, clock, domain, pauseBefore, sweepNow, readyRender, settle }
+}
+
+const renderKey = (id: string) => `dev/renders/${id}.mp3`
+const claimFor = (state: RenderRecord['state']) => (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === state
+
+t.test('A: attach vs the sweeper expiring the unattached render', async (t) => {
+  t.test('the sweeper wins: the attach is refused and the message never names a deleted object', async (t) => {
+    const { app, domain, pauseBefore, sweepNow, readyRender, settle } = await fixture(t)
+    const render = await readyRender()
+    const message = await createMessage(app, (await createThread(app)).id)
+    const claim = pauseBefore('updateRenderIf', claimFor('attaching'))
+    const attach = settle(domain.renderAttacher.attach(message.id, render))
+    await claim.reached
+    t.equal((await sweepNow()).unattached_renders, 1)
+    claim.release()
+    t.equal(await attach, 'RENDER_DELETED')
+    t.same((await app.repository.findMessage(message.id))!.renders, [])
+    t.same(await listStoredKeys(app), [])
+    await assertRenderInvariants(t, app)
+  })
+
+  t.test('the attach wins: the sweeper keeps the object', async (t) => {
+    const { app, domain, pauseBefore, sweepNow, readyRender, settle } = await fixture(t)
+    const render = await readyRender()
+    const message = await createMessage(app, (await createThread(app)).id)
+    const expire = pauseBefore('updateRenderIf', claimFor('deleting'))
+    const sweep = sweepNow()
+    await expire.reached
+    t.equal(await settle(domain.renderAttacher.attach(message.id, render)), 'ok')
+    expire.release()
+    t.equal((await sweep).unattached_renders, 0, 'its conditional write found the render attached')
+    t.same(await listStoredKeys(app), [renderKey(render.id)])
+    await assertRenderInvariants(t, app)
+    await assertNoOrphansAfterSweep(t, app, domain.sweep)
+  })
+})
+
+t.test('B: create-message vs delete-thread', async (t) => {
+  t.test('the thread is deleted while the message is being written: no message is left in it', async (t) => {
+    const { app, domain, pauseBefore, readyRender, settle } = await fixture(t)
+    const thread = await createThread(app)
+    const render = await readyRender()
+    const join = pauseBefore('addMessageToThread')
+    const created = settle(domain.renderAttacher.createMessage({
+      id: 'm-late', parent_thread: thread.id, user_id: 'u1', snapshot: {}, snapshot_metadata: null, renders: [], timestamp: new Date().toISOString(), created_at: new Date().toISOString()
+    }, [render]))
+    await join.reached
+    t.ok(await domain.messageDeletion.deleteThread(thread.id, () => {}))
+    join.release()
+    t.equal(await created, 'NOT_FOUND')
+    t.same(await app.repository.messagesOfThread(thread.id), [], 'no message in the deleted thread')
+    await assertRenderInvariants(t, app)
+    await assertNoOrphansAfterSweep(t, app, domain.sweep)
+  })
+
+  t.test('a message posted while the thread delete is under way is refused', async (t) => {
+    const { app, domain, pauseBefore, readyRender, settle } = await fixture(t)
+    const thread = await createThread(app)
+    await createMessage(app, thread.id)
+    const render = await readyRender()
+    const scan = pauseBefore('messagesOfThread')
+    const deleting = domain.messageDeletion.deleteThread(thread.id, () => {})
+    await scan.reached
+    const created = await settle(domain.renderAttacher.createMessage({
+      id: 'm-during', parent_thread: thread.id, user_id: 'u1', snapshot: {}, snapshot_metadata: null, renders: [], timestamp: new Date().toISOString(), created_at: new Date().toISOString()
+    }, [render]))
+    t.equal(created, 'NOT_FOUND')
+    scan.release()
+    await deleting
+    t.same(await app.repository.messagesOfThread(thread.id), [])
+    await assertRenderInvariants(t, app)
+    await assertNoOrphansAfterSweep(t, app, domain.sweep)
+  })
+})
+
+t.test('C: delete-message vs attach', async (t) => {
+  t.test('the message is deleted between the claim and the write: the claim is given back, the object goes', async (t) => {
+    const { app, domain, pauseBefore, readyRender, settle } = await fixture(t)
+    const render = await readyRender()
+    const message = await createMessage(app, (await createThread(app)).id)
+    const write = pauseBefore('pushRender')
+    const attach = settle(domain.renderAttacher.attach(message.id, render))
+    await write.reached
+    t.ok(await domain.messageDeletion.deleteMessage(message.id, () => {}))
+    write.release()
+    t.equal(await attach, 'NOT_FOUND')
+    const record = await app.repository.findRender(render.id)
+    t.not(record?.message_id, message.id, 'no record points at the deleted message')
+    await assertRenderInvariants(t, app)
+    await assertNoOrphansAfterSweep(t, app, domain.sweep)
+    t.same(await listStoredKeys(app), [], 'unattached, it was swept')
+  })
+
+  t.test('an attach to a message whose delete has begun is refused', async (t) => {
+    const { app, domain, pauseBefore, readyRender, settle } = await fixture(t)
+    const render = await readyRender()
+    const message = await createMessage(app, (await createThread(app)).id)
+    const claimRecords = pauseBefore('updateRendersOfMessages')
+    const deleting = domain.messageDeletion.deleteMessage(message.id, () => {})
+    await claimRecords.reached
+    t.equal(await settle(domain.renderAttacher.attach(message.id, render)), 'NOT_FOUND')
+    claimRecords.release()
+    await deleting
+    await assertRenderInvariants(t, app)
+    t.match(await app.repository.findRender(render.id), { state: 'ready', message_id: null }, 'still free for another message')
+  })
+})
+
+t.test('D: one render, two messages at once: it ends up in one', async (t) => {
+  const { app, domain, pauseBefore, readyRender, settle } = await fixture(t)
+  const render = await readyRender()
+  const thread = await createThread(app)
+  const [first, second] = [await createMessage(app, thread.id), await createMessage(app, thread.id)]
+  const claim = pauseBefore('updateRenderIf', claimFor('attaching'))
+  const attachFirst = settle(domain.renderAttacher.attach(first.id, render))
+  await claim.reached
+  t.equal(await settle(domain.renderAttacher.attach(second.id, render)), 'ok')
+  claim.release()
+  t.equal(await attachFirst, 'CONFLICT')
+  t.same((await app.repository.findMessage(first.id))!.renders, [])
+  t.equal((await app.repository.findMessage(second.id))!.renders.length, 1)
+  await assertRenderInvariants(t, app)
+})
+
+t.test('E: complete vs the expiry of its pending upload', async (t) => {
+  /** A PUT upload whose URL has expired by the services' clock. */
+  async function putUpload (t: Test, { app, clock }: Awaited<ReturnType<typeof fixture>>) {
+    const mp3 = makeMp3Tone({ seconds: 1 })
+    const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+    t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+    clock.advance(31_000)
+    return ticket as { render_id: string, key: string }
+  }
+
+  t.test('complete wins: the render is good and attaches', async (t) => {
+    const context = await fixture(t)
+    const { app, domain, pauseBefore, settle } = context
+    const ticket = await putUpload(t, context)
+    const expire = pauseBefore('updateRenderIf', claimFor('deleting'))
+    // Only the pending upload is past its grace; a completed render has a day to be attached.
+    const sweep = domain.sweep({ dryRun: false, orphanGraceMs: 86_400_000, pendingGraceMs: 0 })
+    await expire.reached
+    t.equal(await settle(domain.directUploads.complete(ticket.render_id, undefined)), 'ok')
+    expire.release()
+    t.equal((await sweep).expired_uploads, 0)
+    const message = await createMessage(app, (await createThread(app)).id)
+    const attach = await app.inject({
+      method: 'POST', url: `/api/v1/messages/${message.id}/renders`, headers: bearer(), payload: { render: { id: ticket.render_id, url: app.storage.publicUrl(ticket.key) } }
+    })
+    t.equal(attach.statusCode, 200, `never RENDER_DELETED for a completed render: ${attach.body}`)
+    await assertRenderInvariants(t, app)
+    await assertNoOrphansAfterSweep(t, app, domain.sweep)
+    t.same(await listStoredKeys(app), [ticket.key])
+  })
+
+  t.test('the expiry wins: complete is refused and nothing is left', async (t) => {
+    const context = await fixture(t)
+    const { app, domain, pauseBefore, sweepNow, settle } = context
+    const ticket = await putUpload(t, context)
+    const verify = pauseBefore('updateRenderIf', claimFor('verifying'))
+    const complete = settle(domain.directUploads.complete(ticket.render_id, undefined))
+    await verify.reached
+    t.equal((await sweepNow()).expired_uploads, 1)
+    verify.release()
+    t.equal(await complete, 'RENDER_DELETED')
+    t.same(await listStoredKeys(app), [])
+    t.equal((await completeUpload(app, ticket.render_id)).statusCode, 404)
+  })
+})
