@@ -6,6 +6,7 @@ import { promisify } from 'node:util'
 import t, { type Test } from 'tap'
 import { startEmbeddedS3 } from '../../services/storage/embedded-s3.js'
 import { createS3Storage } from '../../services/storage/s3-storage.js'
+import { NO_CHILD_COVERAGE } from '../support/child-env.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
@@ -16,7 +17,7 @@ async function checkStorage (env: Record<string, string>, args: string[] = []) {
   try {
     const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/check-storage.ts'), ...args], {
       cwd,
-      env: { PATH: process.env.PATH, DATA_DIR: cwd, EMBEDDED_S3_PORT: '0', ...env }
+      env: { PATH: process.env.PATH, ...NO_CHILD_COVERAGE, DATA_DIR: cwd, EMBEDDED_S3_PORT: '0', ...env }
     })
     return { exitCode: 0, stdout }
   } catch (err) {

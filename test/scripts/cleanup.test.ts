@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import t from 'tap'
 import { formatSweepReport, KEYS_SHOWN, type SweepReport } from '../../scripts/sweep-report.js'
 import { API_TOKEN, build, listStoredKeys } from '../helper.js'
+import { NO_CHILD_COVERAGE } from '../support/child-env.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const run = promisify(execFile)
@@ -56,7 +57,7 @@ t.test('npm run cleanup -- --dry-run prints the readable summary and deletes not
 
   const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/cleanup.ts'), '--dry-run', '--older-than', '0s'], {
     cwd: os.tmpdir(),
-    env: { PATH: process.env.PATH, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0', API_TOKEN }
+    env: { PATH: process.env.PATH, ...NO_CHILD_COVERAGE, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0', API_TOKEN }
   })
   t.match(stdout, /Dry run \(older than 0s\): nothing was deleted/)
   t.match(stdout, /3 {2}objects listed in storage/)

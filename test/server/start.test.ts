@@ -4,6 +4,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import t, { type Test } from 'tap'
+import { NO_CHILD_COVERAGE } from '../support/child-env.js'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -13,7 +14,7 @@ function startServer (t: Test, env: Record<string, string>) {
   t.teardown(() => fs.rmSync(cwd, { recursive: true, force: true }))
   const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'server.ts')], {
     cwd,
-    env: { PATH: process.env.PATH, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', DATA_DIR: cwd, PORT: '0', EMBEDDED_S3_PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH, ...NO_CHILD_COVERAGE, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', DATA_DIR: cwd, PORT: '0', EMBEDDED_S3_PORT: '0', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stdout = ''
