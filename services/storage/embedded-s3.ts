@@ -22,7 +22,7 @@ export interface EmbeddedS3 {
 }
 
 /** s3rver's built-in account; it verifies SigV4 signatures and expiry against it. */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
+export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
 
 function corsXml (origins: string[]) {
   const allowed = origins.map((origin) => `<AllowedOrigin>${origin}</AllowedOrigin>`).join('')
@@ -63,7 +63,7 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
   const { port } = server.address() as AddressInfo
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    ...CREDENTIALS,
+    ...EMBEDDED_S3_CREDENTIALS,
     async close () {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()

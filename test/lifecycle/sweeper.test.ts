@@ -72,6 +72,8 @@ t.test('a dry run deletes nothing and reports the same counts', async (t) => {
   const real = await app.sweep({ dryRun: false, ...sweepNow })
   const counts = (summary: typeof dry) => ({ expired: summary.expired_uploads, orphans: summary.orphan_objects, scanned: summary.scanned_objects })
   t.same(counts(dry), counts(real))
+  t.equal(dry.would_delete_count, 41, 'the dry run says how many keys would go')
+  t.ok(dry.would_delete!.includes(ticket.key), 'and which')
   t.same(counts(real), { expired: 1, orphans: 40, scanned: 71 })
   t.equal((await listStoredKeys(app)).length, 30, 'the expired upload\'s staging object went with its record')
 })

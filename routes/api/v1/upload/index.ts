@@ -1,14 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../../../schemas/common.js'
 import { RenderSchema } from '../../../../schemas/renders.js'
+import { UploadAudioFormSchema } from '../../../../schemas/upload-audio-form.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   const { repository, storage, deletionQueue, renderView, renderMetrics, config } = fastify
 
   fastify.post('/audio', {
-    config: { tokenInForm: true },
     onError: renderMetrics.countRefusals,
+    config: {
+      tokenInForm: true,
+      // Documents the multipart body (Swagger UI then shows a file input) without validating it.
+      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: UploadAudioFormSchema }, url })
+    },
     schema: {
       tags: ['Uploads'],
       summary: 'Upload an MP3 through the service (the seed\'s multipart upload)',
