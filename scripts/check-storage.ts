@@ -4,7 +4,7 @@ import { loadConfig, type AppConfig } from '../config.js'
 import { createStorage } from '../services/storage/create-storage.js'
 import { EMBEDDED_S3_CREDENTIALS } from '../services/storage/embedded-s3.js'
 import type { ObjectStorage } from '../services/storage/types.js'
-import { rendersPrefix } from '../services/renders/render-keys.js'
+import { rendersPrefix, uploadsPrefix } from '../services/renders/render-keys.js'
 import { useRunningEmbeddedServer } from './service-context.js'
 import { errorCodeOf, hintsFor, pathStyleHint } from './storage-hints.js'
 
@@ -81,16 +81,17 @@ async function main () {
   printConfiguration(config, storage)
   const prefix = rendersPrefix(config.ENV)
   const directKey = `${prefix}check-storage-${randomUUID()}.mp3`
+  const stagingKey = `${uploadsPrefix(config.ENV)}check-storage-${randomUUID()}.mp3`
   const presignedKey = `${prefix}check-storage-${randomUUID()}.mp3`
   const results: boolean[] = []
 
   try {
-    await runChecks(config, storage, { directKey, presignedKey }, results)
+    await runChecks(config, storage, { directKey, stagingKey, presignedKey }, results)
   } finally {
     results.push(await step('delete test objects', async () => {
-      const outcome = await storage.deleteObjects([directKey, presignedKey])
+      const outcome = await storage.deleteObjects([directKey, stagingKey, presignedKey])
       if (outcome.failed.length > 0) throw Object.assign(new Error(outcome.failed[0].message), { Code: outcome.failed[0].code })
-      for (const key of [directKey, presignedKey]) {
+      for (const key of [directKey, stagingKey, presignedKey]) {
         if (await storage.headObject(key) !== null) throw new Error(`${key} still there after delete`)
       }
       return `${outcome.deleted.length} objects`
@@ -103,8 +104,8 @@ async function main () {
   process.exitCode = passed ? 0 : 1
 }
 
-async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { directKey: string, presignedKey: string }, results: boolean[]) {
-  const { directKey, presignedKey } = keys
+async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { directKey: string, stagingKey: string, presignedKey: string }, results: boolean[]) {
+  const { directKey, stagingKey, presignedKey } = keys
   results.push(await step('bucket reachable (HeadBucket)', async () => { await storage.ping(); return config.S3_BUCKET_NAME }))
   results.push(await step(`upload ${directKey}`, async () => {
     await storage.putObject(directKey, TEST_BODY, { contentType: 'audio/mpeg' })
@@ -112,11 +113,12 @@ async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { dir
     if (head?.size !== TEST_BODY.length) throw Object.assign(new Error(`HEAD says ${head?.size ?? 'missing'}`), { code: 'VerifyFailed' })
     return `verified with HEAD: ${head.size} bytes, ${head.contentType ?? 'no content type'}`
   }))
-  results.push(await step('presigned PUT', async () => {
-    const upload = await storage.presignPut(presignedKey, { contentType: 'audio/mpeg', contentLength: TEST_BODY.length, expiresInSeconds: 300 })
+  results.push(await step('presigned PUT, then server-side copy (what complete does)', async () => {
+    const upload = await storage.presignPut(stagingKey, { contentType: 'audio/mpeg', contentLength: TEST_BODY.length, expiresInSeconds: 300 })
     const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: TEST_BODY, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
     if (!res.ok) throw Object.assign(new Error(`storage answered ${res.status}`), { Code: /<Code>(\w+)<\/Code>/.exec(await res.text())?.[1] })
-    return 'uploaded with the signed URL and headers'
+    if (!await storage.copyObject(stagingKey, presignedKey, { contentType: 'audio/mpeg' })) throw Object.assign(new Error('the uploaded object was not found to copy'), { code: 'CopyFailed' })
+    return `uploaded to ${stagingKey} with the signed URL and headers, copied to ${presignedKey}`
   }))
   const presignedPutPassed = results[results.length - 1]
   const readStep = config.RENDER_ACL === 'private' ? 'signed GET URL' : 'public URL'

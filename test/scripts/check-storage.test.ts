@@ -74,8 +74,9 @@ t.test('the test objects are deleted when a later step fails', async (t) => {
   t.equal(exitCode, 1)
   t.match(stdout, /PASSED  presigned PUT/)
   t.match(stdout, /FAILED  public URL .* PublicReadFailed/, 'the bucket refuses unsigned reads')
-  t.match(stdout, /PASSED  delete test objects — 2 objects/)
+  t.match(stdout, /PASSED  delete test objects — 3 objects/)
   t.same((await storage.listObjects('dev/renders/')).objects, [], 'nothing left in the bucket')
+  t.same((await storage.listObjects('dev/uploads/')).objects, [], 'nor in the staging prefix')
 })
 
 t.test('wrong keys: FAILED with the provider\'s code, the seed\'s hints, and no secret printed', async (t) => {
