@@ -15,6 +15,7 @@ const ConfigSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
   S3_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
   S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),

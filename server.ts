@@ -2,7 +2,7 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import renderServiceApp from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { serverOptions } from './services/http/server-options.js'
 
 async function start () {
@@ -11,43 +11,73 @@ async function start () {
     config = loadConfig()
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    console.error(err.message)
-    process.exit(1)
+    exitWith(err.message)
   }
 
   const app = Fastify(serverOptions(config))
-  await app.register(fp(renderServiceApp), { config })
-
   closeWithGrace({ delay: 10_000 }, async ({ err }) => {
     if (err !== undefined) app.log.error({ err }, 'shutting down after an error')
     await app.close()
   })
 
   try {
+    await app.register(fp(renderServiceApp), { config })
     await app.ready()
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(err.message)
-      process.exit(1)
-    }
+    if (err instanceof ConfigError) exitWith(err.message)
+    // Only the embedded S3 server listens before the API does.
+    if (isPortTaken(err)) exitWith(portTakenMessage('EMBEDDED_S3_PORT', config.EMBEDDED_S3_PORT, 'the embedded S3 server'))
     throw err
   }
-  const address = await app.listen({ host: config.HOST, port: config.PORT })
+  let address: string
+  try {
+    address = await app.listen({ host: config.HOST, port: config.PORT })
+  } catch (err) {
+    if (isPortTaken(err)) exitWith(portTakenMessage('PORT', config.PORT, `the API (HOST ${config.HOST})`))
+    throw err
+  }
   announce(app, address, config.API_TOKEN === undefined)
 }
 
-/** What a newcomer needs to try the service: where it is, the token, where the data lives. */
+function isPortTaken (err: unknown) {
+  return (err as NodeJS.ErrnoException).code === 'EADDRINUSE'
+}
+
+function portTakenMessage (variable: 'PORT' | 'EMBEDDED_S3_PORT', port: number, what: string) {
+  return `Cannot start: port ${port} for ${what} is already in use (is another render service running?). ` +
+    `Set ${variable} to a free port, e.g. ${variable}=${port + 1} npm start`
+}
+
+function exitWith (message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+/** What a newcomer needs to try the service: where it is, the token, where the data and the files live. */
 function announce (app: Awaited<ReturnType<typeof Fastify>>, address: string, tokenGenerated: boolean) {
   const { config } = app
   const lines = [
     `Render service listening on ${address}  (API docs: ${address}/docs)`,
     `Database: ${config.MONGODB_URL !== undefined ? 'MongoDB' : `SQLite at ${config.DATA_DIR}/render-service.sqlite`}`,
-    `Storage: ${config.embeddedStorage ? `embedded S3 server at ${app.storage.publicUrl('').replace(/\/$/, '')} (objects in ${config.DATA_DIR}/s3)` : `bucket ${config.S3_BUCKET_NAME} at ${config.S3_ENDPOINT_URL}`}`
+    `Storage: ${storageEndpoint(app)}`,
+    `Render URLs: ${app.storage.publicUrl('')}… (${publicBaseSource(config)})`
   ]
   if (tokenGenerated) {
     lines.push(`API token (generated, kept in ${config.DATA_DIR}/api-token): ${config.API_TOKEN}`)
   }
   console.log(lines.join('\n'))
+}
+
+function storageEndpoint (app: Awaited<ReturnType<typeof Fastify>>) {
+  const { config } = app
+  if (!config.embeddedStorage) return `bucket ${config.S3_BUCKET_NAME} at ${config.S3_ENDPOINT_URL}`
+  return `embedded S3 server at ${app.storage.endpoint}/${config.S3_BUCKET_NAME} (objects in ${config.DATA_DIR}/s3)`
+}
+
+function publicBaseSource (config: AppConfig) {
+  if (config.S3_PUBLIC_BASE_URL !== undefined) return 'S3_PUBLIC_BASE_URL'
+  const privateNote = config.RENDER_ACL === 'private' ? '; RENDER_ACL=private serves signed URLs instead' : ''
+  return `derived from the endpoint and bucket; set S3_PUBLIC_BASE_URL for a CDN${privateNote}`
 }
 
 start().catch((err) => {

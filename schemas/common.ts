@@ -13,9 +13,9 @@ export const ErrorSchema = Type.Object({
   message: Type.String()
 }, { description: 'Every error response has this shape' })
 
-/** Response entries for the error statuses a route can answer. */
+/** Response entries for the error statuses a route can answer; every route can answer 500 (e.g. storage misconfigured). */
 export function errorResponses (...statuses: number[]) {
-  return Object.fromEntries(statuses.map((status) => [status, ErrorSchema]))
+  return Object.fromEntries([...statuses, 500].map((status) => [status, ErrorSchema]))
 }
 
 export const TokenQuerySchema = Type.Object({ token: Type.Optional(TokenSchema) })

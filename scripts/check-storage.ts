@@ -1,28 +1,53 @@
 import { randomUUID } from 'node:crypto'
+import { parseArgs } from 'node:util'
 import { loadConfig, type AppConfig } from '../config.js'
 import { createStorage } from '../services/storage/create-storage.js'
+import { EMBEDDED_S3_CREDENTIALS } from '../services/storage/embedded-s3.js'
 import type { ObjectStorage } from '../services/storage/types.js'
-import { rendersPrefix } from '../services/renders/render-keys.js'
+import { rendersPrefix, uploadsPrefix } from '../services/renders/render-keys.js'
 import { useRunningEmbeddedServer } from './service-context.js'
-import { errorCodeOf, hintsFor } from './storage-hints.js'
+import { errorCodeOf, hintsFor, pathStyleHint } from './storage-hints.js'
 
 const LINE = '='.repeat(60)
 const TEST_BODY = Buffer.from('ID3 check-storage test object, not audio\n')
+/** A hung endpoint or CDN becomes a failed step (and the test objects are still deleted). */
+const FETCH_TIMEOUT_MS = 30_000
+
+const USAGE = `Usage: npm run check-storage [-- --help]
+
+Checks the storage the service is configured for (environment, then ./.env), step by step:
+bucket reachable (HeadBucket), upload + HEAD, presigned PUT, public or signed GET, delete.
+Each step prints PASSED or FAILED with the provider's error code and the usual causes; secrets
+are masked. The test objects ({ENV}/renders/check-storage-*) are deleted whichever step fails.
+
+Settings read: S3_ENDPOINT_URL (unset: the embedded server on EMBEDDED_S3_PORT, objects in
+DATA_DIR), S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET_NAME, S3_FORCE_PATH_STYLE,
+S3_PUBLIC_BASE_URL, RENDER_ACL, ENV.
+
+Exit code: 0 when every step passed, 1 otherwise.`
 
 /** Shows enough of a secret to recognise it, never the secret itself. */
 const mask = (value: string | undefined, visible = 4) =>
   value === undefined ? '(not set)' : `${value.slice(0, Math.min(visible, Math.floor(value.length / 4)))}…`
 
-function printConfiguration (config: AppConfig) {
+function printConfiguration (config: AppConfig, storage: ObjectStorage) {
+  // The embedded server's account is public knowledge (s3rver's built-in one), so it is shown whole.
+  const accessKey = config.embeddedStorage
+    ? `${EMBEDDED_S3_CREDENTIALS.accessKeyId} (the embedded server's built-in account)`
+    : mask(config.S3_ACCESS_KEY)
+  const secretKey = config.embeddedStorage ? '(built in)' : config.S3_SECRET_KEY === undefined ? '(not set)' : '********'
   console.log('Configuration:')
-  console.log(`  Endpoint:     ${config.S3_ENDPOINT_URL ?? '(embedded S3 server)'}`)
+  console.log(`  Endpoint:     ${config.embeddedStorage ? `${storage.endpoint} (embedded S3 server)` : config.S3_ENDPOINT_URL}`)
   console.log(`  Region:       ${config.S3_REGION}`)
   console.log(`  Bucket:       ${config.S3_BUCKET_NAME}`)
-  console.log(`  Access key:   ${mask(config.S3_ACCESS_KEY)}`)
-  console.log(`  Secret key:   ${config.S3_SECRET_KEY === undefined ? '(not set)' : '********'}`)
+  console.log(`  Path style:   ${config.S3_FORCE_PATH_STYLE ? 'yes (endpoint/bucket/key)' : 'no (bucket.endpoint/key)'}`)
+  console.log(`  Access key:   ${accessKey}`)
+  console.log(`  Secret key:   ${secretKey}`)
   console.log(`  Environment:  ${config.ENV}`)
   console.log(`  Render ACL:   ${config.RENDER_ACL}`)
-  console.log(`  Public base:  ${config.S3_PUBLIC_BASE_URL ?? '(derived from endpoint and bucket)'}\n`)
+  console.log(`  Public base:  ${config.S3_PUBLIC_BASE_URL ?? `${storage.publicUrl('')} (derived from endpoint and bucket)`}\n`)
+  const hint = pathStyleHint(config.S3_ENDPOINT_URL, config.S3_FORCE_PATH_STYLE)
+  if (hint !== undefined) console.log(`HINT    ${hint}\n`)
 }
 
 async function openStorage (config: AppConfig): Promise<ObjectStorage> {
@@ -48,15 +73,39 @@ async function step (name: string, run: () => Promise<string | undefined>): Prom
 }
 
 async function main () {
+  const { values } = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } })
+  if (values.help) return console.log(USAGE)
   const config = loadConfig({ overrides: { LOG_LEVEL: 'silent' } })
   console.log(`${LINE}\nStorage check (the seed's test_s3_upload.py for this configuration)\n${LINE}\n`)
-  printConfiguration(config)
   const storage = await openStorage(config)
+  printConfiguration(config, storage)
   const prefix = rendersPrefix(config.ENV)
   const directKey = `${prefix}check-storage-${randomUUID()}.mp3`
+  const stagingKey = `${uploadsPrefix(config.ENV)}check-storage-${randomUUID()}.mp3`
   const presignedKey = `${prefix}check-storage-${randomUUID()}.mp3`
   const results: boolean[] = []
 
+  try {
+    await runChecks(config, storage, { directKey, stagingKey, presignedKey }, results)
+  } finally {
+    results.push(await step('delete test objects', async () => {
+      const outcome = await storage.deleteObjects([directKey, stagingKey, presignedKey])
+      if (outcome.failed.length > 0) throw Object.assign(new Error(outcome.failed[0].message), { Code: outcome.failed[0].code })
+      for (const key of [directKey, stagingKey, presignedKey]) {
+        if (await storage.headObject(key) !== null) throw new Error(`${key} still there after delete`)
+      }
+      return `${outcome.deleted.length} objects`
+    }))
+    await storage.close()
+  }
+
+  const passed = results.every(Boolean)
+  console.log(`\n${LINE}\n${passed ? 'Test PASSED - storage is working' : 'Test FAILED - see the hints above'}\n${LINE}`)
+  process.exitCode = passed ? 0 : 1
+}
+
+async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { directKey: string, stagingKey: string, presignedKey: string }, results: boolean[]) {
+  const { directKey, stagingKey, presignedKey } = keys
   results.push(await step('bucket reachable (HeadBucket)', async () => { await storage.ping(); return config.S3_BUCKET_NAME }))
   results.push(await step(`upload ${directKey}`, async () => {
     await storage.putObject(directKey, TEST_BODY, { contentType: 'audio/mpeg' })
@@ -64,33 +113,23 @@ async function main () {
     if (head?.size !== TEST_BODY.length) throw Object.assign(new Error(`HEAD says ${head?.size ?? 'missing'}`), { code: 'VerifyFailed' })
     return `verified with HEAD: ${head.size} bytes, ${head.contentType ?? 'no content type'}`
   }))
-  results.push(await step('presigned PUT', async () => {
-    const upload = await storage.presignPut(presignedKey, { contentType: 'audio/mpeg', contentLength: TEST_BODY.length, expiresInSeconds: 300 })
-    const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: TEST_BODY })
+  results.push(await step('presigned PUT, then server-side copy (what complete does)', async () => {
+    const upload = await storage.presignPut(stagingKey, { contentType: 'audio/mpeg', contentLength: TEST_BODY.length, expiresInSeconds: 300 })
+    const res = await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: TEST_BODY, signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
     if (!res.ok) throw Object.assign(new Error(`storage answered ${res.status}`), { Code: /<Code>(\w+)<\/Code>/.exec(await res.text())?.[1] })
-    return 'uploaded with the signed URL and headers'
+    if (!await storage.copyObject(stagingKey, presignedKey, { contentType: 'audio/mpeg' })) throw Object.assign(new Error('the uploaded object was not found to copy'), { code: 'CopyFailed' })
+    return `uploaded to ${stagingKey} with the signed URL and headers, copied to ${presignedKey}`
   }))
   const presignedPutPassed = results[results.length - 1]
   const readStep = config.RENDER_ACL === 'private' ? 'signed GET URL' : 'public URL'
-  if (!presignedPutPassed) console.log(`SKIPPED ${readStep} — nothing was uploaded to read back`)
-  else results.push(await step(readStep, async () => {
+  if (!presignedPutPassed) return console.log(`SKIPPED ${readStep} — nothing was uploaded to read back`)
+  results.push(await step(readStep, async () => {
     const url = config.RENDER_ACL === 'private' ? (await storage.presignGet(presignedKey, 300)).url : storage.publicUrl(presignedKey)
-    const res = await fetch(url)
+    const res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
     const body = Buffer.from(await res.arrayBuffer())
     if (!res.ok || !body.equals(TEST_BODY)) throw Object.assign(new Error(`GET ${url} answered ${res.status}`), { code: 'PublicReadFailed' })
     return url
   }))
-  results.push(await step('delete test objects', async () => {
-    const outcome = await storage.deleteObjects([directKey, presignedKey])
-    if (outcome.failed.length > 0) throw Object.assign(new Error(outcome.failed[0].message), { Code: outcome.failed[0].code })
-    if (await storage.headObject(directKey) !== null) throw new Error('object still there after delete')
-    return `${outcome.deleted.length} objects`
-  }))
-  await storage.close()
-
-  const passed = results.every(Boolean)
-  console.log(`\n${LINE}\n${passed ? 'Test PASSED - storage is working' : 'Test FAILED - see the hints above'}\n${LINE}`)
-  process.exitCode = passed ? 0 : 1
 }
 
 main().catch((err: unknown) => {

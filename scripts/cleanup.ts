@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { parseDuration } from '../services/lifecycle/duration.js'
 import { openServiceContext } from './service-context.js'
+import { formatSweepReport } from './sweep-report.js'
 
 const USAGE = 'Usage: npm run cleanup -- [--dry-run] [--older-than 24h]'
 
@@ -35,9 +36,8 @@ async function main () {
       process.exitCode = 3
       return
     }
-    const { missing_objects: missing, ...counts } = summary
-    console.table(counts)
-    if (missing.length > 0) console.log(`Renders whose object is missing:\n  ${missing.join('\n  ')}`)
+    const olderThan = values['older-than'] ?? `${Math.round(app.defaultSweepOptions.orphanGraceMs / 1000)}s, ORPHAN_GRACE_SECONDS`
+    console.log(formatSweepReport(summary, olderThan).join('\n'))
   } finally {
     bar?.stop()
     await app.close()

@@ -4,8 +4,7 @@ import renderServiceApp from '../app.js'
 import { loadConfig, type AppConfig } from '../config.js'
 import { loadOrCreateApiToken } from '../services/auth/api-token.js'
 import { serverOptions } from '../services/http/server-options.js'
-
-const EMBEDDED_ACCESS_KEY = 'S3RVER'
+import { EMBEDDED_S3_CREDENTIALS } from '../services/storage/embedded-s3.js'
 
 /**
  * The service's own plugins (config, storage, database, lifecycle) without an HTTP listener,
@@ -28,8 +27,8 @@ export function useRunningEmbeddedServer (config: AppConfig): AppConfig {
     ...config,
     embeddedStorage: false,
     S3_ENDPOINT_URL: `http://127.0.0.1:${config.EMBEDDED_S3_PORT}`,
-    S3_ACCESS_KEY: EMBEDDED_ACCESS_KEY,
-    S3_SECRET_KEY: EMBEDDED_ACCESS_KEY,
+    S3_ACCESS_KEY: EMBEDDED_S3_CREDENTIALS.accessKeyId,
+    S3_SECRET_KEY: EMBEDDED_S3_CREDENTIALS.secretAccessKey,
     S3_FORCE_PATH_STYLE: true,
     API_TOKEN: config.API_TOKEN ?? loadOrCreateApiToken(config.DATA_DIR)
   }

@@ -26,9 +26,23 @@ const HINTS: Record<string, string[]> = {
   CorsRejected: ['run `npm run storage:cors` so browsers may PUT straight to the bucket']
 }
 
+/** Local servers and MinIO answer on one host name, not on bucket.host as Spaces and AWS do. */
+const PATH_STYLE_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|0\.0\.0\.0|minio|.*\.local|.*minio.*)$/i
+const PATH_STYLE_PORTS = new Set(['9000', '9001', '4568'])
+
+/** A hint when S3_FORCE_PATH_STYLE is off but the endpoint looks like MinIO or a local S3 server. */
+export function pathStyleHint (endpointUrl: string | undefined, forcePathStyle: boolean): string | undefined {
+  if (endpointUrl === undefined || forcePathStyle) return undefined
+  const endpoint = new URL(endpointUrl)
+  if (!PATH_STYLE_HOSTS.test(endpoint.hostname) && !PATH_STYLE_PORTS.has(endpoint.port)) return undefined
+  return `${endpoint.host} looks like MinIO or a local S3 server: set S3_FORCE_PATH_STYLE=true ` +
+    '(otherwise requests go to {bucket}.' + endpoint.host + ', which such servers do not answer)'
+}
+
 export function errorCodeOf (err: unknown): string {
-  const error = err as { name?: string, Code?: string, code?: string, cause?: { code?: string }, $metadata?: { httpStatusCode?: number } }
-  const code = error.Code ?? error.cause?.code ?? error.code ?? error.name
+  const error = err as { name?: string, Code?: string, code?: string, providerCode?: string, cause?: { code?: string }, $metadata?: { httpStatusCode?: number } }
+  // Storage errors arrive classified (StorageConfigError, StorageUnavailableError) with the provider's code.
+  const code = error.providerCode ?? error.Code ?? error.cause?.code ?? error.code ?? error.name
   if ((code === undefined || code === 'Unknown' || code === 'UnknownError') && error.$metadata?.httpStatusCode !== undefined) {
     return `HTTP ${error.$metadata.httpStatusCode}`
   }

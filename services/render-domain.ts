@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AppConfig } from '../config.js'
 import { createDeletionQueue } from './deletion/deletion-queue.js'
-import { createSweeper } from './lifecycle/sweeper.js'
+import { createSweeper, type SweepOptions, type SweepSummary } from './lifecycle/sweeper.js'
 import { createRenderAttacher } from './renders/attach-render.js'
 import { createMessageDeletion } from './renders/message-deletion.js'
 import { createRenderKeys } from './renders/render-keys.js'
@@ -10,28 +10,50 @@ import type { Repository } from './repository/types.js'
 import type { ObjectStorage } from './storage/types.js'
 import { createDirectUploads } from './uploads/direct-upload.js'
 
+/** What the render services report as they go (the metrics plugin listens). */
+export interface RenderEvents {
+  uploadCompleted (sizeBytes: number): void
+  deletionFailed (count: number): void
+  sweepFinished (summary: SweepSummary): void
+  sweepFailed (): void
+}
+
+const IGNORED: RenderEvents = { uploadCompleted () {}, deletionFailed () {}, sweepFinished () {}, sweepFailed () {} }
+
 export interface RenderDomainDeps {
   repository: Repository
   storage: ObjectStorage
   config: AppConfig
   log: FastifyBaseLogger
   clock: () => Date
+  events?: RenderEvents
 }
 
 /** Every render service, wired once over one repository, one storage and one clock. */
-export function createRenderDomain ({ repository, storage, config, log, clock }: RenderDomainDeps) {
+export function createRenderDomain ({ repository, storage, config, log, clock, events = IGNORED }: RenderDomainDeps) {
   const renderKeys = createRenderKeys(storage, config.ENV, config.LEGACY_PUBLIC_BASES)
-  const deletionQueue = createDeletionQueue({ repository, storage, renderKeys, env: config.ENV, log, clock })
+  const deletionQueue = createDeletionQueue({ repository, storage, renderKeys, env: config.ENV, log, clock, onFailed: events.deletionFailed })
   const renderAttacher = createRenderAttacher({ repository, storage, config, clock })
   const messageDeletion = createMessageDeletion({ repository, renderKeys, deletionQueue, clock })
+  const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, env: config.ENV, log, clock })
+  async function sweep (options: SweepOptions): Promise<SweepSummary> {
+    try {
+      const summary = await runSweep(options)
+      events.sweepFinished(summary)
+      return summary
+    } catch (err) {
+      events.sweepFailed()
+      throw err
+    }
+  }
   return {
     renderKeys,
     deletionQueue,
     renderAttacher,
     messageDeletion,
-    directUploads: createDirectUploads({ repository, storage, deletionQueue, renderAttacher, config, clock }),
+    directUploads: createDirectUploads({ repository, storage, deletionQueue, renderAttacher, config, clock, onVerified: (record) => events.uploadCompleted(record.size_bytes ?? 0) }),
     renderView: createRenderView(storage, config),
-    sweep: createSweeper({ repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, env: config.ENV, log, clock })
+    sweep
   }
 }
 

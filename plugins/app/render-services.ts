@@ -23,7 +23,7 @@ export interface ClockOptions {
 export default fp<ClockOptions>(async function renderServicesPlugin (fastify, opts) {
   const { repository, storage, config, log } = fastify
   const clock = opts.clock ?? (() => new Date())
-  const domain = createRenderDomain({ repository, storage, config, log, clock })
+  const domain = createRenderDomain({ repository, storage, config, log, clock, events: fastify.renderMetrics })
   fastify.decorate('clock', clock)
   fastify.decorate('renderKeys', domain.renderKeys)
   fastify.decorate('deletionQueue', domain.deletionQueue)
@@ -32,4 +32,4 @@ export default fp<ClockOptions>(async function renderServicesPlugin (fastify, op
   fastify.decorate('directUploads', domain.directUploads)
   fastify.decorate('renderView', domain.renderView)
   fastify.decorate('sweep', domain.sweep)
-}, { name: 'render-services', dependencies: ['config', 'storage', 'repository'] })
+}, { name: 'render-services', dependencies: ['config', 'storage', 'repository', 'render-metrics'] })

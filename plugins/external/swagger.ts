@@ -12,7 +12,8 @@ export default fp(async function swaggerPlugin (fastify) {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN (or ADMIN_TOKEN for /api/v1/admin)' }
+          bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN (or ADMIN_TOKEN for /api/v1/admin)' },
+          metrics: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' }
         }
       },
       security: [{ bearer: [] }]

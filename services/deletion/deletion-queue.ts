@@ -32,6 +32,7 @@ interface Deps {
   env: string
   log: FastifyBaseLogger
   clock?: () => Date
+  onFailed?: (count: number) => void
 }
 
 /**
@@ -39,7 +40,7 @@ interface Deps {
  * two workers (two instances, or the API and the CLI) never process the same record at once; a
  * storage outage or a crash only delays the deletion, retried with exponential backoff.
  */
-export function createDeletionQueue ({ repository, storage, renderKeys, env, log, clock = () => new Date() }: Deps) {
+export function createDeletionQueue ({ repository, storage, renderKeys, env, log, clock = () => new Date(), onFailed = () => {} }: Deps) {
   const prefix = rendersPrefix(env)
 
   /** Whatever the records say, an object a live message names is never deleted: its record is restored. */
@@ -80,6 +81,7 @@ export function createDeletionQueue ({ repository, storage, renderKeys, env, log
         }
       }), holder)
       log.warn({ failed: retry.length, firstError: failed[0].code }, 'failed to delete render objects; will retry')
+      onFailed(retry.length)
     }
     outcome.deleted = done.length
     outcome.failed = retry.length

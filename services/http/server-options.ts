@@ -18,7 +18,7 @@ export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?:
       level: config.LOG_LEVEL,
       ...(logStream !== undefined ? { stream: logStream } : {}),
       redact: {
-        paths: ['req.headers.authorization', 'req.headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.token', '*.API_TOKEN', '*.ADMIN_TOKEN', '*.S3_ACCESS_KEY', '*.S3_SECRET_KEY', '*.accessKeyId', '*.secretAccessKey'],
+        paths: ['req.headers.authorization', 'req.headers.cookie', '*.headers.authorization', '*.headers.cookie', '*.token', '*.API_TOKEN', '*.ADMIN_TOKEN', '*.METRICS_TOKEN', '*.S3_ACCESS_KEY', '*.S3_SECRET_KEY', '*.accessKeyId', '*.secretAccessKey'],
         censor: '[REDACTED]'
       },
       serializers: {

@@ -13,6 +13,7 @@ const LEASE_NAME = 'render-sweeper'
 const LEASE_MS = 10 * 60_000
 const CURSOR_STATE = 'render-sweeper:start-after'
 const MISSING_REPORT_LIMIT = 100
+const WOULD_DELETE_LIMIT = 100
 const BATCH = 500
 /** A claim or a delete this old was interrupted (a crash): the sweeper finishes it. */
 export const INTERRUPTED_AFTER_MS = 5 * 60_000
@@ -49,6 +50,9 @@ export interface SweepSummary {
   deleted_objects: number
   failed_deletions: number
   kept_in_use: number
+  /** Dry runs: keys a real sweep would delete (first 100) and how many (a pending upload's staging object goes with its key). */
+  would_delete?: string[]
+  would_delete_count?: number
   /** Renders whose object is missing from storage (first 100), only after a full scan. */
   missing_objects: string[]
   missing_object_count: number
@@ -105,9 +109,9 @@ export function createSweeper (deps: Deps) {
     try {
       const ago = (ms: number) => new Date(startedAt.getTime() - ms).toISOString()
       const keepLease = async () => { if (!await renewLease()) throw new Error('lost the sweeper lease') }
-      summary.expired_uploads = await expire(options, { states: ['pending', 'verifying'], field: 'expires_at', before: ago(options.pendingGraceMs) })
+      summary.expired_uploads = await expire(options, { states: ['pending', 'verifying'], field: 'expires_at', before: ago(options.pendingGraceMs) }, summary)
       await keepLease()
-      summary.unattached_renders = await expire(options, { states: ['ready'], field: 'created_at', before: ago(options.orphanGraceMs), unattachedOnly: true })
+      summary.unattached_renders = await expire(options, { states: ['ready'], field: 'created_at', before: ago(options.orphanGraceMs), unattachedOnly: true }, summary)
       await keepLease()
       if (!options.dryRun) {
         summary.repaired = await repair(ago(INTERRUPTED_AFTER_MS))
@@ -132,8 +136,13 @@ export function createSweeper (deps: Deps) {
   }
 
   /** Hands stale records to the deletion worker, each by a write conditional on the state it was found in. */
-  async function expire (options: SweepOptions, query: StaleQuery): Promise<number> {
-    if (options.dryRun) return repository.countStaleRenders(query)
+  async function expire (options: SweepOptions, query: StaleQuery, summary: SweepSummary): Promise<number> {
+    if (options.dryRun) {
+      const count = await repository.countStaleRenders(query)
+      const sample = await repository.findStaleRenders(query, WOULD_DELETE_LIMIT)
+      wouldDelete(summary, sample.map((record) => record.key), count)
+      return count
+    }
     let total = 0
     for (;;) {
       const stale = await repository.findStaleRenders(query, BATCH)
@@ -193,11 +202,19 @@ export function createSweeper (deps: Deps) {
     }
     if (options.dryRun) {
       summary.orphan_objects += unrecorded.length
+      wouldDelete(summary, unrecorded, unrecorded.length)
       return
     }
     for (const key of unrecorded) {
       if (await repository.insertRender(orphanRecord(key, clock().toISOString()))) summary.orphan_objects++
     }
+  }
+
+  /** Dry runs list what they would delete: `count` more records, of which `keys` are a sample. */
+  function wouldDelete (summary: SweepSummary, keys: string[], count: number) {
+    summary.would_delete ??= []
+    summary.would_delete_count = (summary.would_delete_count ?? 0) + count
+    summary.would_delete.push(...keys.slice(0, WOULD_DELETE_LIMIT - summary.would_delete.length))
   }
 
   async function reportMissing (listed: Set<string>, summary: SweepSummary) {

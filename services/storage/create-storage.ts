@@ -1,5 +1,6 @@
 import path from 'node:path'
 import type { AppConfig } from '../../config.js'
+import { rendersPrefix } from '../renders/render-keys.js'
 import { corsOrigins } from './cors-origins.js'
 import { startEmbeddedS3 } from './embedded-s3.js'
 import { createS3Storage } from './s3-storage.js'
@@ -28,7 +29,7 @@ export async function createStorage (config: AppConfig, clock?: () => Date): Pro
     port: config.EMBEDDED_S3_PORT,
     bucket: config.S3_BUCKET_NAME,
     corsOrigins: corsOrigins(config.CORS_ORIGINS),
-    publicReads: config.RENDER_ACL === 'public-read'
+    publicReadPrefix: config.RENDER_ACL === 'public-read' ? rendersPrefix(config.ENV) : null
   })
   return createS3Storage({
     ...shared,

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import S3rver from '@20minutes/s3rver'
+import { mayPass } from './embedded-s3-access.js'
 
 export interface EmbeddedS3Options {
   directory: string
@@ -9,8 +10,8 @@ export interface EmbeddedS3Options {
   port: number
   bucket: string
   corsOrigins: string[]
-  /** Like a public-read bucket: unsigned GET/HEAD allowed. Otherwise every request must be signed. */
-  publicReads: boolean
+  /** Objects under this prefix may be read (GET/HEAD) unsigned, like public-read objects; null: none may. */
+  publicReadPrefix: string | null
 }
 
 export interface EmbeddedS3 {
@@ -21,8 +22,7 @@ export interface EmbeddedS3 {
 }
 
 /** s3rver's built-in account; it verifies SigV4 signatures and expiry against it. */
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
-const WRITE_METHODS = new Set(['PUT', 'POST', 'DELETE'])
+export const EMBEDDED_S3_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }
 
 function corsXml (origins: string[]) {
   const allowed = origins.map((origin) => `<AllowedOrigin>${origin}</AllowedOrigin>`).join('')
@@ -31,21 +31,17 @@ function corsXml (origins: string[]) {
     '<MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>'
 }
 
-function isSigned (request: http.IncomingMessage) {
-  if (request.headers.authorization !== undefined) return true
-  const query = new URL(request.url ?? '/', 'http://localhost').searchParams
-  return query.has('X-Amz-Signature') || query.has('Signature')
-}
-
+/** S3's answer to an anonymous request it does not allow; the connection closes so an unread body is not drained. */
 function accessDenied (response: http.ServerResponse) {
-  response.writeHead(403, { 'content-type': 'application/xml' })
-  response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Anonymous requests are not allowed</Message></Error>')
+  response.writeHead(403, { 'content-type': 'application/xml', connection: 'close' })
+  response.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>')
 }
 
 /**
  * The embedded S3-compatible server for running and testing without a cloud account.
- * s3rver accepts requests with no signature at all; real buckets do not, so unsigned writes
- * and deletes (and unsigned reads of a private bucket) are refused before they reach it.
+ * s3rver serves requests with no signature at all (listings, bucket settings, writes); a real
+ * bucket does not, so a front refuses every unsigned request but CORS preflights and reads of
+ * public objects before it reaches s3rver.
  */
 export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<EmbeddedS3> {
   fs.mkdirSync(options.directory, { recursive: true })
@@ -57,9 +53,7 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
   await s3rver.configureBuckets()
   const handle = s3rver.callback()
   const server = http.createServer((request, response) => {
-    const method = request.method ?? 'GET'
-    const needsSignature = WRITE_METHODS.has(method) || (!options.publicReads && method !== 'OPTIONS')
-    if (needsSignature && !isSigned(request)) return accessDenied(response)
+    if (!mayPass(request, { bucket: options.bucket, publicReadPrefix: options.publicReadPrefix })) return accessDenied(response)
     void handle(request, response)
   })
   await new Promise<void>((resolve, reject) => {
@@ -69,7 +63,7 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
   const { port } = server.address() as AddressInfo
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    ...CREDENTIALS,
+    ...EMBEDDED_S3_CREDENTIALS,
     async close () {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeAllConnections()

@@ -1,13 +1,14 @@
-import { Readable, Transform } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import type { Readable } from 'node:stream'
 import {
   CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
-  PutBucketCorsCommand, S3Client, type S3ClientConfig
+  PutBucketCorsCommand, PutObjectCommand, S3Client, type S3ClientConfig
 } from '@aws-sdk/client-s3'
-import { Upload } from '@aws-sdk/lib-storage'
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
 import { HttpRequest } from '@smithy/protocol-http'
 import { NodeHttpHandler } from '@smithy/node-http-handler'
+import { UploadInterruptedError } from '../errors.js'
+import { classifyStorageError, providerCode } from './storage-errors.js'
+import { uploadStream, type StreamUploadLimits } from './stream-upload.js'
 import type { DeleteOutcome, ObjectStorage, PresignedRequest } from './types.js'
 
 export interface S3StorageOptions {
@@ -26,6 +27,28 @@ export interface S3StorageOptions {
 }
 
 const DELETE_BATCH = 1000
+/**
+ * A streamed upload holds (partsInFlight + 1) × partSize: 10 MiB. Against s3rver (`npm run bench`,
+ * a 90 MB upload on 2 cores) a second part in flight was no faster; S3's minimum part is 5 MiB.
+ */
+const PART_LIMITS: StreamUploadLimits = { partSize: 5 * 1024 * 1024, partsInFlight: 1 }
+
+/** Runs one storage call; its errors leave with their kind (see classifyStorageError). */
+async function classified<T> (operation: string, run: () => Promise<T>, options?: { bucketCall?: boolean }): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    throw classifyStorageError(err, operation, options)
+  }
+}
+
+/** Notes the first failure of the client's stream: an error, or a close before its end. */
+function watchSource (source: Readable) {
+  let failure: unknown
+  source.once('error', (err) => { failure ??= err })
+  source.once('close', () => { if (!source.readableEnded) failure ??= new Error('the stream closed before its end') })
+  return { failure: () => failure }
+}
 
 /** One implementation for every S3-compatible store: AWS, DigitalOcean Spaces, MinIO, R2, the embedded server. */
 export function createS3Storage (options: S3StorageOptions): ObjectStorage {
@@ -80,33 +103,26 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
 
   const storage: ObjectStorage = {
     bucket,
+    endpoint: options.endpoint,
 
     async putObject (key, body, { contentType }) {
-      let size = 0
-      const counted = new Transform({
-        transform (chunk: Buffer, _encoding, callback) {
-          size += chunk.length
-          callback(null, chunk)
-        }
-      })
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body
-      const upload = new Upload({
-        client,
-        params: {
-          Bucket: bucket,
-          Key: key,
-          Body: counted,
-          ContentType: contentType,
-          ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {})
-        },
-        leavePartsOnError: false
-      })
-      const feeding = pipeline(source, counted).catch((err: unknown) => {
-        void upload.abort()
-        throw err
-      })
-      await Promise.all([upload.done(), feeding])
-      return { size }
+      const target = { Bucket: bucket, Key: key, ContentType: contentType, ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {}) }
+      if (Buffer.isBuffer(body)) {
+        return classified('putObject', async () => {
+          await client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: body.length }))
+          return { size: body.length }
+        })
+      }
+      const watched = watchSource(body)
+      try {
+        return await uploadStream(client, target, body, PART_LIMITS)
+      } catch (err) {
+        // The source fails first when the client goes away; storage then only sees the abort.
+        const failure = watched.failure()
+        if (isClientError(failure)) throw failure // e.g. the multipart parser's own 413
+        if (failure !== undefined) throw new UploadInterruptedError({ cause: failure })
+        throw classifyStorageError(err, 'putObject')
+      }
     },
 
     async headObject (key) {
@@ -115,13 +131,15 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
         return { size: head.ContentLength ?? 0, contentType: head.ContentType, etag: head.ETag }
       } catch (err) {
         if (isNotFound(err)) return null
-        throw err
+        throw classifyStorageError(err, 'headObject')
       }
     },
 
     async getRange (key, start, end) {
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }))
-      return Buffer.from(await res.Body!.transformToByteArray())
+      return classified('getRange', async () => {
+        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=${start}-${end}` }))
+        return Buffer.from(await res.Body!.transformToByteArray())
+      })
     },
 
     async copyObject (sourceKey, targetKey, { contentType }) {
@@ -137,7 +155,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
         return true
       } catch (err) {
         if (isNotFound(err)) return false
-        throw err
+        throw classifyStorageError(err, 'copyObject')
       }
     },
 
@@ -158,8 +176,9 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
           }
           outcome.deleted.push(...batch.filter((key) => !failed.has(key)))
         } catch (err) {
-          const { name, message } = err as Error
-          outcome.failed.push(...batch.map((key) => ({ key, code: name, message })))
+          const code = providerCode(err)
+          const { message } = err as Error
+          outcome.failed.push(...batch.map((key) => ({ key, code, message })))
         }
       }
       return outcome
@@ -168,7 +187,8 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     async listObjects (prefix, startAfter, maxKeys = 1000) {
       // ListObjects (v1) with Marker: every S3-compatible store has it, and s3rver's v2 continuation
       // tokens use DES, which OpenSSL 3 no longer provides.
-      const res = await client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: startAfter, MaxKeys: maxKeys }))
+      const res = await classified('listObjects', () =>
+        client.send(new ListObjectsCommand({ Bucket: bucket, Prefix: prefix, Marker: startAfter, MaxKeys: maxKeys })), { bucketCall: true })
       return {
         objects: (res.Contents ?? []).map((object) => ({
           key: object.Key!,
@@ -214,11 +234,11 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     },
 
     async ping () {
-      await client.send(new HeadBucketCommand({ Bucket: bucket }))
+      await classified('ping', () => client.send(new HeadBucketCommand({ Bucket: bucket })), { bucketCall: true })
     },
 
     async putCors (origins) {
-      await client.send(new PutBucketCorsCommand({
+      await classified('putCors', () => client.send(new PutBucketCorsCommand({
         Bucket: bucket,
         CORSConfiguration: {
           CORSRules: [{
@@ -229,7 +249,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
             MaxAgeSeconds: 3000
           }]
         }
-      }))
+      })), { bucketCall: true })
     },
 
     async close () {
@@ -240,8 +260,15 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
   return storage
 }
 
+function isClientError (err: unknown) {
+  const status = (err as { statusCode?: unknown } | undefined)?.statusCode
+  return typeof status === 'number' && status >= 400 && status < 500
+}
+
+/** The object is missing; a missing bucket is a configuration error, not a missing object. */
 function isNotFound (err: unknown) {
   const error = err as { name?: string, $metadata?: { httpStatusCode?: number } }
+  if (error.name === 'NoSuchBucket') return false
   return error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata?.httpStatusCode === 404
 }
 

@@ -31,6 +31,8 @@ export interface DeleteOutcome {
  */
 export interface ObjectStorage {
   readonly bucket: string
+  /** The S3 endpoint, without the bucket (the embedded server's real address in embedded mode). */
+  readonly endpoint: string
   /** Streams the body to storage (multipart for large bodies); returns the stored size. */
   putObject (key: string, body: Readable | Buffer, options: { contentType: string }): Promise<{ size: number }>
   /** Null when the object does not exist. */

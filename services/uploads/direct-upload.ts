@@ -18,6 +18,8 @@ interface Deps {
   renderAttacher: RenderAttacher
   config: Pick<AppConfig, 'ENV' | 'MAX_UPLOAD_BYTES' | 'UPLOAD_URL_TTL_SECONDS'>
   clock?: () => Date
+  /** Called once per upload, by the request whose write made it ready. */
+  onVerified?: (record: RenderRecord) => void
 }
 
 export interface UploadRequest {
@@ -35,7 +37,7 @@ export interface UploadRequest {
  * key and verifies that copy. No URL we issued can write the render's key, so the verified bytes
  * never change.
  */
-export function createDirectUploads ({ repository, storage, deletionQueue, renderAttacher, config, clock = () => new Date() }: Deps) {
+export function createDirectUploads ({ repository, storage, deletionQueue, renderAttacher, config, clock = () => new Date(), onVerified = () => {} }: Deps) {
   const now = () => clock().toISOString()
   /** Completes already running in this process, shared by concurrent requests for the same upload. */
   const completing = new Map<string, Promise<RenderRecord>>()
@@ -106,6 +108,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     })
     // Lost only to the sweeper expiring the upload meanwhile: the worker deletes both objects.
     if (ready === null) throw renderDeleted()
+    onVerified(ready)
     await storage.deleteObjects([record.upload_key!]).catch(() => {})
     return ready
   }

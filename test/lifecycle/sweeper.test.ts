@@ -59,12 +59,12 @@ t.test('150 orphans among 60 live renders, over five list pages: exactly the orp
 })
 
 t.test('a dry run deletes nothing and reports the same counts', async (t) => {
-  const { app, clock } = await buildWithClock(t, { UPLOAD_URL_TTL_SECONDS: 1 })
+  const { app, clock } = await buildWithClock(t, { UPLOAD_URL_TTL_SECONDS: 60 })
   await seedObjects(app, 30, 40)
   const mp3 = makeMp3Tone({ seconds: 1 })
   const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
   await putToStorage(ticket.upload, mp3)
-  clock.advance(2000)
+  clock.advance(61_000) // past the URL's expiry, by the services' clock
 
   const before = (await listStoredKeys(app)).sort()
   const dry = await app.sweep({ dryRun: true, ...sweepNow })
@@ -72,6 +72,8 @@ t.test('a dry run deletes nothing and reports the same counts', async (t) => {
   const real = await app.sweep({ dryRun: false, ...sweepNow })
   const counts = (summary: typeof dry) => ({ expired: summary.expired_uploads, orphans: summary.orphan_objects, scanned: summary.scanned_objects })
   t.same(counts(dry), counts(real))
+  t.equal(dry.would_delete_count, 41, 'the dry run says how many keys would go')
+  t.ok(dry.would_delete!.includes(ticket.key), 'and which')
   t.same(counts(real), { expired: 1, orphans: 40, scanned: 71 })
   t.equal((await listStoredKeys(app)).length, 30, 'the expired upload\'s staging object went with its record')
 })
@@ -86,11 +88,11 @@ t.test('two sweeps at once: one runs, the other reports the lease is held', asyn
 })
 
 t.test('an expired upload that was PUT but never completed loses its object', async (t) => {
-  const { app, clock } = await buildWithClock(t, { UPLOAD_URL_TTL_SECONDS: 1 })
+  const { app, clock } = await buildWithClock(t, { UPLOAD_URL_TTL_SECONDS: 60 })
   const mp3 = makeMp3Tone({ seconds: 1 })
   const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
   t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
-  clock.advance(2000)
+  clock.advance(61_000) // past the URL's expiry, by the services' clock
 
   const young = await app.sweep({ dryRun: false, orphanGraceMs: 3600_000, pendingGraceMs: 3600_000 })
   t.equal(young.expired_uploads, 0, 'kept within the grace period')

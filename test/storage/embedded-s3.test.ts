@@ -1,10 +1,13 @@
 import fs from 'node:fs'
+import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import t, { type Test } from 'tap'
 import { loadConfig } from '../../config.js'
 import { createStorage } from '../../services/storage/create-storage.js'
 import { createS3Storage } from '../../services/storage/s3-storage.js'
+import type { ObjectStorage } from '../../services/storage/types.js'
 
 async function embeddedStorage (t: Test, overrides: Record<string, unknown> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-storage-'))
@@ -13,36 +16,123 @@ async function embeddedStorage (t: Test, overrides: Record<string, unknown> = {}
   return storage
 }
 
-t.test('the embedded server refuses unsigned writes and deletes', async (t) => {
+/** A raw HTTP request, so paths, Host headers and methods reach the server exactly as written (fetch normalises them). */
+async function raw (endpoint: string, method: string, requestPath: string, headers: Record<string, string> = {}, body?: string) {
+  const { hostname, port } = new URL(endpoint)
+  return new Promise<{ status: number, body: string, headers: http.IncomingHttpHeaders }>((resolve, reject) => {
+    const request = http.request({ hostname, port, method, path: requestPath, headers, agent: false }, (response) => {
+      let text = ''
+      response.setEncoding('utf8')
+      response.on('data', (chunk: string) => { text += chunk })
+      response.on('end', () => resolve({ status: response.statusCode!, body: text, headers: response.headers }))
+    })
+    request.on('error', reject)
+    request.end(body)
+  })
+}
+
+const endpointOf = (storage: ObjectStorage) => new URL(storage.publicUrl('')).origin
+
+t.test('unsigned requests: only GET/HEAD of objects under the public renders prefix pass', async (t) => {
   const storage = await embeddedStorage(t)
-  const key = 'dev/renders/unsigned.mp3'
-  const url = storage.publicUrl(key)
+  const endpoint = endpointOf(storage)
+  const render = 'dev/renders/public.mp3'
+  const staged = 'dev/uploads/staged.mp3'
+  await storage.putObject(render, Buffer.from('render bytes'), { contentType: 'audio/mpeg' })
+  await storage.putObject(staged, Buffer.from('staged bytes'), { contentType: 'audio/mpeg' })
 
-  const put = await fetch(url, { method: 'PUT', body: 'sneaky', headers: { 'content-type': 'audio/mpeg' } })
-  t.equal(put.status, 403)
-  t.match(await put.text(), /<Code>AccessDenied<\/Code>/)
-  t.equal(await storage.headObject(key), null, 'nothing was written')
-
-  await storage.putObject(key, Buffer.from('signed bytes'), { contentType: 'audio/mpeg' })
-  const del = await fetch(url, { method: 'DELETE' })
-  t.equal(del.status, 403)
-  t.ok(await storage.headObject(key), 'still there after an unsigned DELETE')
-
-  const post = await fetch(`${url.slice(0, url.indexOf('/dev/'))}?delete`, { method: 'POST', body: '<Delete/>' })
-  t.equal(post.status, 403, 'an unsigned DeleteObjects is refused too')
-
-  const read = await fetch(url)
-  t.equal(read.status, 200, 'public renders may be read unsigned')
-  t.equal(await read.text(), 'signed bytes')
+  const refused: Array<[string, string, Record<string, string>?]> = [
+    ['GET', '/'], // ListBuckets
+    ['GET', '/renders'], // ListObjects
+    ['GET', '/renders/'],
+    ['GET', '/renders?prefix=dev/renders/'],
+    ['GET', '/renders?list-type=2'],
+    ['GET', '/renders?cors'],
+    ['GET', '/renders?acl'],
+    ['HEAD', '/renders'],
+    ['GET', `/renders/${render}?acl`], // an object subresource, not the object
+    ['GET', `/renders/${render}?response-content-type=text/html`],
+    ['GET', `/renders/${staged}`], // staged uploads are not public
+    ['HEAD', `/renders/${staged}`],
+    ['GET', '/renders/dev/renders/../uploads/staged.mp3'],
+    ['GET', '/renders/dev/renders/%2e%2e/uploads/staged.mp3'],
+    ['GET', '/renders/dev/renders/x.mp3#?X-Amz-Algorithm=x'],
+    ['GET', '/renders?X-Amz-Signature=forged'], // a marker s3rver does not treat as a signature
+    ['GET', '/', { host: 'renders' }], // s3rver would read this as a virtual-hosted ListObjects
+    ['GET', `/${render}`, { host: 'renders.s3.amazonaws.com' }],
+    ['OPTIONS', `/renders/${render}`], // not a preflight: no Origin
+    ['DELETE', `/renders/${render}`],
+    ['PUT', `/renders/${render}`, { 'content-type': 'audio/mpeg' }],
+    ['PUT', '/renders?cors'],
+    ['POST', '/renders?delete']
+  ]
+  for (const [method, requestPath, headers] of refused) {
+    const res = await raw(endpoint, method, requestPath, headers, method === 'PUT' || method === 'POST' ? 'sneaky' : undefined)
+    t.equal(res.status, 403, `${method} ${requestPath} ${JSON.stringify(headers ?? {})}`)
+    if (method !== 'HEAD') t.match(res.body, /<Error><Code>AccessDenied<\/Code>/, 'in S3\'s XML error shape')
+  }
+  t.equal((await storage.headObject(render))?.size, 12, 'the render is untouched')
+  t.equal(await (await fetch(storage.publicUrl(render))).text(), 'render bytes', 'a public render is read unsigned')
+  t.equal((await raw(endpoint, 'HEAD', `/renders/${render}`)).status, 200, 'and HEAD passes too')
+  t.equal((await raw(endpoint, 'GET', '/renders/dev/renders/missing.mp3')).status, 404, 'a missing public key is S3\'s 404')
 })
 
-t.test('a private embedded bucket refuses unsigned reads', async (t) => {
+t.test('signed requests still reach s3rver, which verifies them', async (t) => {
+  const storage = await embeddedStorage(t)
+  const endpoint = endpointOf(storage)
+  const key = 'dev/uploads/presigned.mp3'
+  const upload = await storage.presignPut(key, { contentType: 'audio/mpeg', contentLength: 5, expiresInSeconds: 60 })
+  t.equal((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: 'bytes' })).status, 200, 'a presigned PUT under the uploads prefix')
+  t.match(await storage.headObject(key), { size: 5, contentType: 'audio/mpeg' }, 'SDK calls are signed')
+  t.same((await storage.listObjects('dev/')).objects.map((object) => object.key), [key])
+
+  const forged = new URL(upload.url)
+  forged.searchParams.set('X-Amz-Signature', '0'.repeat(64))
+  const res = await fetch(forged, { method: 'PUT', headers: upload.headers, body: 'forge' })
+  t.equal(res.status, 403)
+  t.match(await res.text(), /SignatureDoesNotMatch/)
+  const garbage = await raw(endpoint, 'GET', '/renders', { authorization: 'Bearer nothing-s3-knows' })
+  t.equal(garbage.status, 400, 'an Authorization header s3rver cannot read is refused by s3rver')
+})
+
+t.test('a browser\'s CORS preflight passes unsigned', async (t) => {
+  const storage = await embeddedStorage(t, { CORS_ORIGINS: 'https://app.example.com' })
+  const res = await raw(endpointOf(storage), 'OPTIONS', '/renders/dev/uploads/x.mp3?X-Amz-Expires=60', {
+    origin: 'https://app.example.com', 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type,x-amz-acl'
+  })
+  t.equal(res.status, 200)
+  t.match(res.headers['access-control-allow-methods'], /PUT/)
+  const other = await raw(endpointOf(storage), 'OPTIONS', '/renders/dev/uploads/x.mp3', {
+    origin: 'https://evil.example.com', 'access-control-request-method': 'PUT'
+  })
+  t.equal(other.status, 403, 'an origin outside CORS_ORIGINS is refused by the bucket\'s rules')
+  t.match(other.body, /CORSResponse/)
+})
+
+t.test('a private embedded bucket refuses every unsigned request but preflights', async (t) => {
   const storage = await embeddedStorage(t, { RENDER_ACL: 'private' })
   const key = 'dev/renders/private.mp3'
   await storage.putObject(key, Buffer.from('secret'), { contentType: 'audio/mpeg' })
   t.equal((await fetch(storage.publicUrl(key))).status, 403)
+  t.equal((await raw(endpointOf(storage), 'HEAD', `/renders/${key}`)).status, 403)
   const signed = await storage.presignGet(key, 60)
   t.equal(await (await fetch(signed.url)).text(), 'secret')
+})
+
+t.test('a source stream that fails is the client\'s problem, not storage\'s, and nothing is stored', async (t) => {
+  const storage = await embeddedStorage(t)
+  const failing = (err: Error) => new Readable({
+    read () {
+      this.push(Buffer.alloc(1024))
+      this.destroy(err)
+    }
+  })
+  await t.rejects(storage.putObject('dev/renders/cut.mp3', failing(new Error('aborted')), { contentType: 'audio/mpeg' }),
+    { name: 'UploadInterruptedError', statusCode: 400, code: 'UPLOAD_INTERRUPTED' })
+  const tooLarge = Object.assign(new Error('request file too large'), { statusCode: 413 })
+  await t.rejects(storage.putObject('dev/renders/big.mp3', failing(tooLarge), { contentType: 'audio/mpeg' }), tooLarge,
+    'a failure that already has its 4xx keeps it')
+  t.same((await storage.listObjects('dev/')).objects, [])
 })
 
 t.test('objects: put streams, head, ranged get, list pages, batch delete', async (t) => {

@@ -28,7 +28,15 @@ if (!fs.existsSync(CHROMIUM)) {
       await page.setInputFiles('#file', mp3File)
       await page.click('#send')
       await page.waitForFunction(() => document.body.dataset.duration !== undefined || document.body.dataset.error !== undefined, null, { timeout: 20_000 })
-      return await page.evaluate(() => ({ ...document.body.dataset }))
+      if (await page.evaluate(() => document.body.dataset.error) === undefined) {
+        // The status follows the player: "playing" once it plays (a 3 s tone may already have ended).
+        await page.waitForFunction(() => /^(playing|ended): render /.test(document.querySelector('#status')!.textContent!), null, { timeout: 20_000 })
+      }
+      return await page.evaluate((): Record<string, string | undefined> => ({
+        ...document.body.dataset,
+        status: document.querySelector('#status')!.textContent!,
+        muted: String(document.querySelector<HTMLAudioElement>('#player')!.muted)
+      }))
     } finally {
       await page.close()
     }
@@ -41,8 +49,27 @@ if (!fs.existsSync(CHROMIUM)) {
     const result = await uploadFromPage(`${baseUrl}/demo/upload`)
     t.equal(result.error, undefined, `no error: ${result.error}`)
     t.ok(Math.abs(Number(result.duration) - 3) < 0.2, `the <audio> element reports ${result.duration} s`)
+    t.equal(result.muted, 'false', 'the player is not muted')
+    t.match(result.status, new RegExp(`^(playing|ended): render ${result.renderId}$`), 'the status follows the player')
     const render = await app.repository.findRender(result.renderId!)
     t.equal(render?.state, 'ready')
+  })
+
+  t.test('the page says where the token is and when unattached uploads go; it asks for a file before uploading', async (t) => {
+    const { app, dataDir } = await build(t, { ORPHAN_GRACE_SECONDS: 7200 })
+    const baseUrl = await listen(app)
+    const page = await browser.newPage()
+    t.teardown(() => page.close())
+    await page.goto(`${baseUrl}/demo/upload`)
+    t.match(await page.textContent('#token-help'), `kept in DATA_DIR/api-token (here ${dataDir}/api-token)`)
+    t.match(await page.textContent('#sweep-help'), 'deletes them after ORPHAN_GRACE_SECONDS (here 7200, 2 hours)')
+
+    await page.click('#send')
+    t.equal(await page.textContent('#status'), 'Enter the API token first (see the note under the field).')
+    await page.fill('#token', API_TOKEN)
+    await page.click('#send')
+    t.equal(await page.textContent('#status'), 'Choose an MP3 file first.')
+    t.same(await page.evaluate(() => document.body.dataset.renderId), undefined, 'nothing was uploaded')
   })
 
   t.test('the same upload fails when the page\'s origin is not in CORS_ORIGINS', async (t) => {

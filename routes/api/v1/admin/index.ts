@@ -19,6 +19,8 @@ const SweepSummarySchema = Type.Object({
   kept_in_use: Type.Integer(),
   missing_objects: Type.Array(Type.String()),
   missing_object_count: Type.Integer(),
+  would_delete: Type.Optional(Type.Array(Type.String(), { description: 'Dry runs: the first 100 keys a real sweep would delete' })),
+  would_delete_count: Type.Optional(Type.Integer({ description: 'Dry runs: how many keys a real sweep would delete' })),
   resumed: Type.Boolean(),
   started_at: Type.String(),
   finished_at: Type.String()

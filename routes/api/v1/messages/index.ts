@@ -28,7 +28,7 @@ const messageRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       snapshot: body.snapshot,
       snapshot_metadata: body.snapshot_metadata ?? null,
       renders: [],
-      timestamp: body.timestamp !== undefined ? new Date(body.timestamp).toISOString() : now,
+      timestamp: body.timestamp ?? now,
       created_at: now
     }, body.renders ?? [])
     return reply.code(201).send(await renderView.message(message))

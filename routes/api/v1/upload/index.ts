@@ -2,14 +2,20 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { errorResponses } from '../../../../schemas/common.js'
 import { RenderSchema } from '../../../../schemas/renders.js'
 import { requireMultipartFormData } from '../../../../services/http/multipart-request.js'
+import { UploadAudioFormSchema } from '../../../../schemas/upload-audio-form.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, storage, deletionQueue, renderView, config } = fastify
+  const { repository, storage, deletionQueue, renderView, renderMetrics, config } = fastify
 
   fastify.post('/audio', {
-    config: { tokenInForm: true },
+    onError: renderMetrics.countRefusals,
     preValidation: requireMultipartFormData,
+    config: {
+      tokenInForm: true,
+      // Documents the multipart body (Swagger UI then shows a file input) without validating it.
+      swaggerTransform: ({ schema, url }) => ({ schema: { ...schema, body: UploadAudioFormSchema }, url })
+    },
     schema: {
       tags: ['Uploads'],
       summary: 'Upload an MP3 through the service (the seed\'s multipart upload)',
@@ -29,6 +35,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       verifyFormToken: fastify.verifyFormToken,
       log: request.log
     })
+    renderMetrics.uploadCompleted(record.size_bytes ?? 0)
     return renderView.fromRecord(record)
   })
 }

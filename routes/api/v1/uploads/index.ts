@@ -4,9 +4,10 @@ import { RenderSchema } from '../../../../schemas/renders.js'
 import { CompleteUploadSchema, CreateUploadSchema, UploadTicketSchema } from '../../../../schemas/uploads.js'
 
 const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { directUploads, renderView } = fastify
+  const { directUploads, renderView, renderMetrics } = fastify
 
   fastify.post('/', {
+    onError: renderMetrics.countRefusals,
     schema: {
       tags: ['Uploads'],
       summary: 'Get a presigned PUT URL to upload an MP3 straight to storage',
@@ -15,10 +16,13 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 201: UploadTicketSchema, ...errorResponses(400, 401, 404, 413, 503) }
     }
   }, async (request, reply) => {
-    return reply.code(201).send(await directUploads.start(request.body))
+    const ticket = await directUploads.start(request.body)
+    renderMetrics.uploadIssued()
+    return reply.code(201).send(ticket)
   })
 
   fastify.post('/:id/complete', {
+    onError: renderMetrics.countRefusals,
     schema: {
       tags: ['Uploads'],
       summary: 'Verify an uploaded object and make it a render (idempotent)',

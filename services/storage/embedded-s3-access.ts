@@ -1,0 +1,60 @@
+import type { IncomingMessage } from 'node:http'
+
+export interface AccessRules {
+  bucket: string
+  /** Objects under this prefix may be read without a signature (a public-read ACL); null: none may. */
+  publicReadPrefix: string | null
+}
+
+/** Characters for which Koa's URL parser (parseurl) leaves its fast path; such URLs are never let through unsigned. */
+const UNUSUAL_URL = /[\s#\u00a0\ufeff]/
+/** A Host that s3rver can only read as path-style (an IP or localhost), never as a virtual-hosted bucket. */
+const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?$/
+
+/**
+ * True when s3rver will verify a signature on this request. It looks for exactly these markers
+ * (lib/middleware/authentication.js) and serves anything without them as anonymous, so the
+ * check must match its own parsing: the Authorization header, or `Signature` / `X-Amz-Algorithm`
+ * in the query string as Koa parses it (URLSearchParams over the text after the first `?`).
+ */
+function claimsSignature (request: IncomingMessage, url: string) {
+  if (request.headers.authorization !== undefined) return true
+  if (UNUSUAL_URL.test(url)) return false
+  const queryStart = url.indexOf('?')
+  if (queryStart === -1) return false
+  const query = new URLSearchParams(url.slice(queryStart + 1))
+  return query.has('Signature') || query.has('X-Amz-Algorithm')
+}
+
+/** A browser's CORS preflight: s3rver answers it from the bucket's CORS rules and serves no data. */
+function isPreflight (request: IncomingMessage) {
+  return request.method === 'OPTIONS' && request.headers.origin !== undefined &&
+    request.headers['access-control-request-method'] !== undefined
+}
+
+/** GET or HEAD of one object under the public prefix, path-style, without any query (no subresource, no overrides). */
+function isPublicObjectRead (request: IncomingMessage, url: string, rules: AccessRules) {
+  if (rules.publicReadPrefix === null) return false
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false
+  if (UNUSUAL_URL.test(url) || url.includes('?')) return false
+  if (!PATH_STYLE_HOST.test(request.headers.host ?? '')) return false
+  const bucketPath = `/${rules.bucket}/`
+  if (!url.startsWith(bucketPath)) return false
+  let key: string
+  try {
+    key = decodeURIComponent(url.slice(bucketPath.length))
+  } catch {
+    return false
+  }
+  if (!key.startsWith(rules.publicReadPrefix)) return false
+  return key.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+}
+
+/**
+ * What a real bucket allows without credentials: signed requests go on to s3rver, which verifies
+ * them; unsigned ones may only be CORS preflights or reads of public objects.
+ */
+export function mayPass (request: IncomingMessage, rules: AccessRules): boolean {
+  const url = request.url ?? '/'
+  return claimsSignature(request, url) || isPreflight(request) || isPublicObjectRead(request, url, rules)
+}

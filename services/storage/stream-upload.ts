@@ -1,0 +1,86 @@
+import type { Readable } from 'node:stream'
+import {
+  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
+  UploadPartCommand, type CompletedPart, type S3Client
+} from '@aws-sdk/client-s3'
+
+export interface StreamUploadTarget {
+  Bucket: string
+  Key: string
+  ContentType: string
+  ACL?: 'public-read'
+}
+
+export interface StreamUploadLimits {
+  /** Bytes per part (S3's minimum is 5 MiB for every part but the last). */
+  partSize: number
+  /** Parts sent at once; one more buffer fills from the source meanwhile. */
+  partsInFlight: number
+}
+
+/**
+ * Streams a body of unknown length to S3: one PutObject when it fits in one part, otherwise a
+ * multipart upload. Parts are copied into a fixed pool of partsInFlight + 1 buffers that are
+ * reused, so memory stays at that pool whatever the size. (@aws-sdk/lib-storage's Upload
+ * concatenates every part into a new buffer that outlives its upload, and those wait for a full
+ * GC: 11 MiB more peak RSS in `npm run bench`.) A failure aborts the multipart upload.
+ */
+export async function uploadStream (client: S3Client, target: StreamUploadTarget, source: Readable, limits: StreamUploadLimits): Promise<{ size: number }> {
+  const { partSize, partsInFlight } = limits
+  const spare: Buffer[] = []
+  const inFlight = new Set<Promise<void>>()
+  const parts: CompletedPart[] = []
+  let current: Buffer = Buffer.allocUnsafeSlow(partSize)
+  let filled = 0
+  let size = 0
+  let uploadId: string | undefined
+  let partCount = 0
+
+  async function sendPart () {
+    uploadId ??= (await client.send(new CreateMultipartUploadCommand(target))).UploadId
+    const buffer = current
+    const partNumber = ++partCount
+    const sent = client.send(new UploadPartCommand({
+      Bucket: target.Bucket, Key: target.Key, UploadId: uploadId, PartNumber: partNumber, Body: buffer.subarray(0, filled), ContentLength: filled
+    })).then(({ ETag }) => {
+      parts.push({ PartNumber: partNumber, ETag })
+      inFlight.delete(sent)
+      spare.push(buffer)
+    })
+    // A failed part stays in the set: the next race or the final wait rethrows its error.
+    sent.catch(() => {})
+    inFlight.add(sent)
+    current = spare.pop() ?? Buffer.allocUnsafeSlow(partSize)
+    filled = 0
+    if (inFlight.size >= partsInFlight) await Promise.race(inFlight)
+  }
+
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      size += chunk.length
+      for (let offset = 0; offset < chunk.length;) {
+        const copied = chunk.copy(current, filled, offset)
+        filled += copied
+        offset += copied
+        if (filled === partSize) await sendPart()
+      }
+    }
+    if (uploadId === undefined) {
+      await client.send(new PutObjectCommand({ ...target, Body: current.subarray(0, filled), ContentLength: filled }))
+      return { size }
+    }
+    if (filled > 0) await sendPart()
+    await Promise.all(inFlight)
+    parts.sort((a, b) => a.PartNumber! - b.PartNumber!)
+    await client.send(new CompleteMultipartUploadCommand({
+      Bucket: target.Bucket, Key: target.Key, UploadId: uploadId, MultipartUpload: { Parts: parts }
+    }))
+    return { size }
+  } catch (err) {
+    await Promise.allSettled(inFlight)
+    if (uploadId !== undefined) {
+      await client.send(new AbortMultipartUploadCommand({ Bucket: target.Bucket, Key: target.Key, UploadId: uploadId })).catch(() => {})
+    }
+    throw err
+  }
+}

@@ -1,0 +1,68 @@
+import { execFile } from 'node:child_process'
+import os from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { formatSweepReport, KEYS_SHOWN, type SweepReport } from '../../scripts/sweep-report.js'
+import { API_TOKEN, build, listStoredKeys } from '../helper.js'
+import { NO_CHILD_COVERAGE } from '../support/child-env.js'
+
+const root = path.resolve(import.meta.dirname, '../..')
+const run = promisify(execFile)
+
+const summary = (extra: Partial<SweepReport> = {}): SweepReport => ({
+  status: 'completed',
+  dry_run: true,
+  expired_uploads: 2,
+  unattached_renders: 1,
+  repaired: 0,
+  scanned_objects: 1234,
+  orphan_objects: 25,
+  deleted_objects: 0,
+  failed_deletions: 0,
+  kept_in_use: 0,
+  missing_objects: [],
+  missing_object_count: 0,
+  resumed: false,
+  started_at: '2026-01-01T00:00:00.000Z',
+  finished_at: '2026-01-01T00:00:01.000Z',
+  ...extra
+})
+
+t.test('a dry run lists the first keys it would delete and how many there are', async (t) => {
+  const keys = Array.from({ length: 30 }, (_, i) => `dev/renders/orphan-${String(i).padStart(2, '0')}.mp3`)
+  const text = formatSweepReport(summary({ would_delete: keys.slice(0, 25), would_delete_count: 30 }), '24h').join('\n')
+  t.match(text, /^Dry run \(older than 24h\): nothing was deleted/)
+  t.match(text, /1234 {2}objects listed in storage/)
+  t.match(text, /Keys it would delete \(30, first 20\):/)
+  t.match(text, /orphan-19\.mp3/)
+  t.notMatch(text, /orphan-20\.mp3/, `only the first ${KEYS_SHOWN}`)
+  t.match(text, /… and 10 more/)
+  t.notMatch(text, /objects deleted/, 'a dry run deletes nothing, so it shows no deletion counts')
+})
+
+t.test('a real run shows what was deleted; a summary without keys says so in a dry run only', async (t) => {
+  const done = formatSweepReport(summary({ dry_run: false, deleted_objects: 28, failed_deletions: 2 }), '7d').join('\n')
+  t.match(done, /^Cleanup \(older than 7d\) finished:/)
+  t.match(done, /28 {2}objects deleted/)
+  t.match(done, / 2 {2}deletions that failed/)
+  t.notMatch(done, /counts only/)
+  t.match(formatSweepReport(summary(), '24h').join('\n'), /reports counts only/)
+})
+
+t.test('npm run cleanup -- --dry-run prints the readable summary and deletes nothing', async (t) => {
+  const { app, dataDir } = await build(t)
+  for (const name of ['a', 'b', 'c']) await app.storage.putObject(`dev/renders/orphan-${name}.mp3`, Buffer.from('x'), { contentType: 'audio/mpeg' })
+  await app.close()
+
+  const { stdout } = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/cleanup.ts'), '--dry-run', '--older-than', '0s'], {
+    cwd: os.tmpdir(),
+    env: { PATH: process.env.PATH, ...NO_CHILD_COVERAGE, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0', API_TOKEN }
+  })
+  t.match(stdout, /Dry run \(older than 0s\): nothing was deleted/)
+  t.match(stdout, /3 {2}objects listed in storage/)
+  t.match(stdout, /3 {2}orphan objects/)
+
+  const { app: after } = await build(t, { DATA_DIR: dataDir })
+  t.equal((await listStoredKeys(after)).length, 3, 'the objects are still there')
+})
