@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
+import { startServer } from './child-server.js'
 import { measureCompleteCost } from './complete-cost.js'
 
 /**
@@ -14,24 +15,7 @@ import { measureCompleteCost } from './complete-cost.js'
 const DURATION_SECONDS = Number(process.env.BENCH_SECONDS ?? 10)
 const CONNECTIONS = 16
 const TOKEN = 'bench-token-0123456789abcdef'
-const root = path.resolve(import.meta.dirname, '..')
 
-function start (script: string, env: Record<string, string>): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(path.join(root, 'node_modules/.bin/tsx'), [script], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match !== null) resolve({ child, url: match[1] })
-    })
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)))
-  })
-}
 
 async function load (options: autocannon.Options) {
   await autocannon({ ...options, duration: 2 }) // warm-up
@@ -41,11 +25,11 @@ async function load (options: autocannon.Options) {
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-bench-'))
 const children: ChildProcess[] = []
 try {
-  const service = await start('server.ts', {
+  const service = await startServer('server.ts', {
     DATA_DIR: dataDir, PORT: '0', EMBEDDED_S3_PORT: '0', API_TOKEN: TOKEN, CLEANUP_INTERVAL_SECONDS: '0'
   })
   children.push(service.child)
-  const hello = await start('bench/hello-server.ts', { PORT: '0' })
+  const hello = await startServer('bench/hello-server.ts', { PORT: '0' })
   children.push(hello.child)
 
   const post = {

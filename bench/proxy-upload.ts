@@ -1,8 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { makeMp3Tone } from '../test/support/audio.js'
+import { startServer } from './child-server.js'
 
 /**
  * A ~90 MB MP3 uploaded through the service (POST /api/v1/upload/audio) and, for comparison, PUT
@@ -14,25 +15,7 @@ const TARGET_BYTES = Number(process.env.BENCH_UPLOAD_BYTES ?? 90_000_000)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3)
 const TOKEN = 'bench-token-0123456789abcdef'
 const MiB = 1024 * 1024
-const root = path.resolve(import.meta.dirname, '..')
 
-/** Runs a TypeScript entry point in one node process (no tsx wrapper process), so its pid is the server's. */
-function start (script: string, env: Record<string, string>): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    cwd: root,
-    env: { ...process.env, LOG_LEVEL: 'warn', FASTIFY_AUTOLOAD_TYPESCRIPT: '1', ...env },
-    stdio: ['ignore', 'pipe', 'inherit']
-  })
-  return new Promise((resolve, reject) => {
-    let output = ''
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = /(http:\/\/127\.0\.0\.1:\d+)/.exec(output)
-      if (match !== null) resolve({ child, url: match[1] })
-    })
-    child.on('exit', (code) => reject(new Error(`${script} exited with ${code}: ${output}`)))
-  })
-}
 
 /** Whole 1-second MP3 tones repeated: every frame is valid, and nothing is encoded beyond the first second. */
 function bigMp3 (): Buffer {
@@ -99,9 +82,9 @@ const rate = (bytes: number, ms: number) => `${(bytes / MiB / (ms / 1000)).toFix
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-bench-upload-'))
 const children: ChildProcess[] = []
 try {
-  const s3 = await start('bench/s3-server.ts', {})
+  const s3 = await startServer('bench/s3-server.ts', {})
   children.push(s3.child)
-  const service = await start('server.ts', {
+  const service = await startServer('server.ts', {
     DATA_DIR: dataDir,
     PORT: '0',
     API_TOKEN: TOKEN,

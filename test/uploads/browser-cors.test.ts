@@ -1,13 +1,11 @@
-import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import t from 'tap'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { useChromium } from '../support/chromium.js'
+import type { Page } from 'playwright-core'
 import { API_TOKEN, build, listen } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
 
 /**
  * A web app on its own origin: a real local HTTP server (a page fulfilled by playwright counts as
@@ -45,13 +43,9 @@ async function uploadFromPage (page: Page, api: string) {
   }, { api, token: API_TOKEN })
 }
 
-if (!fs.existsSync(CHROMIUM)) {
-  if (process.env.CI !== undefined) t.fail(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`)
-  else t.plan(0, `browser test needs Debian's chromium at ${CHROMIUM} (apt-get install chromium)`)
-} else {
-  let browser: Browser
-  t.before(async () => { browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) })
-  t.teardown(async () => { await browser.close() })
+const chromium = useChromium(t)
+if (chromium !== null) {
+  const browser = chromium
 
   t.test('a page on an allowed origin gets an upload URL, PUTs to storage and completes; another origin is blocked', async (t) => {
     const mp3 = makeMp3Tone({ seconds: 1, kbps: 128 })
@@ -61,7 +55,7 @@ if (!fs.existsSync(CHROMIUM)) {
     const api = await listen(app)
     t.not(new URL(api).origin, allowedOrigin, 'the API is another origin than the page')
 
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     t.teardown(() => page.close())
     await page.goto(`${allowedOrigin}/`)
     const steps = await uploadFromPage(page, api)

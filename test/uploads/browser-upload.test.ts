@@ -2,26 +2,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { chromium, type Browser } from 'playwright-core'
+import { useChromium } from '../support/chromium.js'
 import { API_TOKEN, build, listen } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required']
 
-if (!fs.existsSync(CHROMIUM)) {
-  if (process.env.CI !== undefined) t.fail(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`)
-  else t.plan(0, `browser test needs Debian's chromium at ${CHROMIUM} (apt-get install chromium)`)
-} else {
-  let browser: Browser
-  t.before(async () => { browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }) })
-  t.teardown(async () => { await browser.close() })
+const chromium = useChromium(t)
+if (chromium !== null) {
+  const browser = chromium
 
   const mp3File = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'browser-mp3-')), 'render.mp3')
   fs.writeFileSync(mp3File, makeMp3Tone({ seconds: 3, kbps: 128 }))
 
   async function uploadFromPage (pageUrl: string) {
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     try {
       await page.goto(pageUrl)
       await page.fill('#token', API_TOKEN)
@@ -58,7 +52,7 @@ if (!fs.existsSync(CHROMIUM)) {
   t.test('the page says where the token is and when unattached uploads go; it asks for a file before uploading', async (t) => {
     const { app, dataDir } = await build(t, { ORPHAN_GRACE_SECONDS: 7200 })
     const baseUrl = await listen(app)
-    const page = await browser.newPage()
+    const page = await browser().newPage()
     t.teardown(() => page.close())
     await page.goto(`${baseUrl}/demo/upload`)
     t.match(await page.textContent('#token-help'), `kept in DATA_DIR/api-token (here ${dataDir}/api-token)`)
