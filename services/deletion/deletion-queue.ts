@@ -12,9 +12,11 @@ const MAX_RETRY_MS = 6 * 3600_000
  */
 const CLAIM_MS = 5 * 60_000
 /** Records per claim; each may have two objects, and DeleteObjects takes at most 1000 keys. */
-export const DELETE_BATCH = 500
+const DELETE_BATCH = 500
+/** Keeps a claim's message-id list well under SQLite's bound-parameter limit, for threads of any size. */
+const MESSAGES_PER_CLAIM = 400
 
-export function retryDelayMs (attempts: number) {
+function retryDelayMs (attempts: number) {
   return Math.min(BASE_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS)
 }
 
@@ -109,8 +111,17 @@ export function createDeletionQueue ({ repository, storage, renderKeys, env, log
   return {
     /** Deletes the objects of these records now (best effort, right after they were marked). */
     deleteRecords: (ids: string[]) => run({ ids }, 1),
-    /** Deletes the objects of the records of these (deleted) messages now. */
-    deleteForMessages: (messageIds: string[]) => run({ messageIds }, Number.POSITIVE_INFINITY),
+    /** Deletes the objects of the records of these (deleted) messages now, a few hundred messages per claim. */
+    async deleteForMessages (messageIds: string[]): Promise<DeletionOutcome> {
+      const total: DeletionOutcome = { deleted: 0, failed: 0, stillInUse: 0 }
+      for (let i = 0; i < messageIds.length; i += MESSAGES_PER_CLAIM) {
+        const outcome = await run({ messageIds: messageIds.slice(i, i + MESSAGES_PER_CLAIM) }, Number.POSITIVE_INFINITY)
+        total.deleted += outcome.deleted
+        total.failed += outcome.failed
+        total.stillInUse += outcome.stillInUse
+      }
+      return total
+    },
     /** One worker pass over due records; `ignoreBackoff` also takes those waiting for a retry (explicit cleanup). */
     runDue: (options: { maxBatches?: number, ignoreBackoff?: boolean } = {}) =>
       run({ ignoreBackoff: options.ignoreBackoff }, options.maxBatches ?? 10)

@@ -230,4 +230,3 @@ export function createSweeper (deps: Deps) {
   }
 }
 
-export type Sweeper = ReturnType<typeof createSweeper>

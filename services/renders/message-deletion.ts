@@ -25,11 +25,14 @@ export function createMessageDeletion ({ repository, renderKeys, deletionQueue, 
     const messageIds = messages.map((message) => message.id)
     await repository.updateRendersOfMessages(messageIds, LIVE_STATES, deletingFields(now()))
     // Seed renders may have no record yet: their keys get one, unless a record (ours or another message's) has the key.
-    for (const message of messages) {
-      for (const render of message.renders) {
-        const key = renderKeys.keyOf(render)
-        if (key !== null && await repository.findRenderByKey(key) === null) await repository.insertRender({ ...orphanRecord(key, now()), message_id: message.id })
-      }
+    const keyed = messages.flatMap((message) => message.renders.flatMap((render) => {
+      const key = renderKeys.keyOf(render)
+      return key === null ? [] : [{ key, messageId: message.id }]
+    }))
+    const recorded = await repository.recordedKeys(keyed.map(({ key }) => key))
+    for (const { key, messageId } of keyed) {
+      // The key's uniqueness decides if a record appeared meanwhile.
+      if (!recorded.has(key)) await repository.insertRender({ ...orphanRecord(key, now()), message_id: messageId })
     }
     await repository.removeMessages(messages)
   }
