@@ -4,7 +4,7 @@ import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
 import type { MessageDeletion } from '../renders/message-deletion.js'
 import { rendersPrefix, uploadsPrefix, type RenderKeys } from '../renders/render-keys.js'
-import { deletingFields, orphanRecord } from '../renders/render-record.js'
+import { INTERRUPTED_AFTER_MS, deletingFields, orphanRecord } from '../renders/render-record.js'
 import type { RenderState, Repository, StaleQuery } from '../repository/types.js'
 import type { ObjectStorage, StoredObject } from '../storage/types.js'
 import { backfillLegacyRenders } from './legacy-renders.js'
@@ -16,7 +16,6 @@ const MISSING_REPORT_LIMIT = 100
 const WOULD_DELETE_LIMIT = 100
 const BATCH = 500
 /** A claim or a delete this old was interrupted (a crash): the sweeper finishes it. */
-export const INTERRUPTED_AFTER_MS = 5 * 60_000
 
 export interface SweepOptions {
   dryRun: boolean

@@ -2,6 +2,12 @@ import type { RenderRecord } from '../repository/types.js'
 
 type Required = Pick<RenderRecord, 'id' | 'key' | 'state' | 'created_at'>
 
+/**
+ * A claim (verifying, attaching) unchanged for this long was left by a process that stopped
+ * mid-way: it may be taken over (complete) or repaired (sweeper).
+ */
+export const INTERRUPTED_AFTER_MS = 5 * 60_000
+
 /** A record with every optional field empty. */
 export function newRenderRecord (fields: Required & Partial<RenderRecord>): RenderRecord {
   return {

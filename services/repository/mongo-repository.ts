@@ -137,6 +137,7 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     async updateRenderIf (id, expected, set) {
       const filter: Filter = { id, state: { $in: expected.state } }
       if (expected.message_id !== undefined) filter.message_id = expected.message_id
+      if (expected.updated_at !== undefined) filter.updated_at = expected.updated_at
       return await renders.findOneAndUpdate(filter, { $set: set }, AFTER) as RenderRecord | null
     },
     async updateRendersOfMessages (messageIds, states, set) {

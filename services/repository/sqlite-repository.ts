@@ -248,8 +248,10 @@ export function openSqliteRepository (file: string): SqliteRepository {
       const { sql, params } = assignments(set)
       const messageCondition = expected.message_id === undefined ? '' : expected.message_id === null ? ' AND message_id IS NULL' : ' AND message_id = ?'
       const messageParams = expected.message_id === undefined || expected.message_id === null ? [] : [expected.message_id]
-      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql} WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition} RETURNING *`)
-        .get(...params, id, ...expected.state, ...messageParams) ?? null
+      const updatedCondition = expected.updated_at === undefined ? '' : ' AND updated_at = ?'
+      const updatedParams = expected.updated_at === undefined ? [] : [expected.updated_at]
+      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql} WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition}${updatedCondition} RETURNING *`)
+        .get(...params, id, ...expected.state, ...messageParams, ...updatedParams) ?? null
     },
 
     async updateRendersOfMessages (messageIds, states, set) {

@@ -98,6 +98,8 @@ export interface KeyReference {
 export interface RenderExpectation {
   state: RenderState[]
   message_id?: string | null
+  /** The record has not changed since it was read (a stale claim is taken over only once). */
+  updated_at?: string
 }
 
 export type PushRenderResult = 'pushed' | 'present' | 'no_message'

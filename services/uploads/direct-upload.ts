@@ -6,7 +6,7 @@ import type { ObjectStorage } from '../storage/types.js'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
 import { renderKey, uploadKey } from '../renders/render-keys.js'
-import { deletingFields, newRenderRecord } from '../renders/render-record.js'
+import { INTERRUPTED_AFTER_MS, deletingFields, newRenderRecord } from '../renders/render-record.js'
 import { verifyStoredMp3 } from './verify-stored-mp3.js'
 import { monotonicNow } from '../clock.js'
 import { newId } from '../ids.js'
@@ -113,14 +113,23 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     return ready
   }
 
-  /** pending → verifying is the claim: one request verifies; the others see its outcome. */
+  /**
+   * pending → verifying is the claim: one request verifies; the others see its outcome. A claim
+   * left by a process that stopped mid-way is taken over once it is INTERRUPTED_AFTER_MS old, by a
+   * write conditional on its unchanged updated_at, so only one request takes it over.
+   */
   async function verifyOnce (record: RenderRecord): Promise<RenderRecord> {
-    const claimed = await repository.updateRenderIf(record.id, { state: ['pending'] }, { state: 'verifying', updated_at: now() })
+    let claimed = await repository.updateRenderIf(record.id, { state: ['pending'] }, { state: 'verifying', updated_at: now() })
     if (claimed === null) {
       const current = await repository.findRender(record.id)
       if (current === null || current.state === 'deleting') throw renderDeleted()
-      if (current.state === 'pending' || current.state === 'verifying') throw conflict('This upload is being completed by another request; try again')
-      return current
+      if (current.state === 'verifying' && isInterrupted(current)) {
+        claimed = await repository.updateRenderIf(record.id, { state: ['verifying'], updated_at: current.updated_at }, { updated_at: now() })
+      }
+      if (claimed === null) {
+        if (current.state === 'pending' || current.state === 'verifying') throw conflict('This upload is being completed by another request; try again')
+        return current
+      }
     }
     try {
       return await verifyAndPromote(claimed)
@@ -129,6 +138,10 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       await repository.updateRenderIf(record.id, { state: ['verifying'] }, { state: 'pending', updated_at: now() })
       throw err
     }
+  }
+
+  function isInterrupted (record: RenderRecord) {
+    return clock().getTime() - Date.parse(record.updated_at) >= INTERRUPTED_AFTER_MS
   }
 
   async function complete (renderId: string, messageId: string | undefined): Promise<RenderRecord> {

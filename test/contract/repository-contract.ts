@@ -124,6 +124,13 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     const unattached = record({ state: 'ready' })
     await repository.insertRender(unattached)
     t.match(await repository.updateRenderIf(unattached.id, { state: ['ready'], message_id: null }, { state: 'deleting' }), { state: 'deleting' })
+
+    const verifying = record({ state: 'verifying', updated_at: iso(1) })
+    await repository.insertRender(verifying)
+    const takeovers = await Promise.all([iso(5), iso(6)].map((now) =>
+      repository.updateRenderIf(verifying.id, { state: ['verifying'], updated_at: iso(1) }, { updated_at: now })))
+    t.equal(takeovers.filter((claim) => claim !== null).length, 1, 'a stale claim is taken over once')
+    t.equal(await repository.updateRenderIf(verifying.id, { state: ['verifying'], updated_at: iso(1) }, { state: 'pending' }), null, 'updated_at must match')
   })
 
   t.test('records of messages, stale records and recorded keys', async (t) => {

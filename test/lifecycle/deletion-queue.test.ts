@@ -2,7 +2,7 @@ import t from 'tap'
 import { build, bearer, createMessage, createThread, listen, listStoredKeys, uploadAudio } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { createTestClock } from '../support/test-clock.js'
-import { INTERRUPTED_AFTER_MS } from '../../services/lifecycle/sweeper.js'
+import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
 import { deletingFields } from '../../services/renders/render-record.js'
 import type { FastifyInstance } from 'fastify'
 

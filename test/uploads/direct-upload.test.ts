@@ -3,6 +3,7 @@ import { build, bearer, completeUpload, createMessage, createThread, listStoredK
 import { createHash } from 'node:crypto'
 import { makeMp3Tone, randomBytes } from '../support/audio.js'
 import { createTestClock } from '../support/test-clock.js'
+import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
@@ -130,6 +131,24 @@ t.test('after complete, replaying the presigned PUT with other bytes cannot chan
   clock.advance(1000)
   await app.sweep({ dryRun: false, orphanGraceMs: 0, pendingGraceMs: 0 })
   t.notOk((await listStoredKeys(app)).includes(`dev/uploads/${ticket.render_id}.mp3`), 'the replayed staging object is swept')
+})
+
+t.test('an upload whose verification was interrupted is taken over by a later complete', async (t) => {
+  const clock = createTestClock()
+  const { app } = await build(t, {}, { clock: clock.now })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  // What a process that stopped during complete leaves behind: the claim, and nothing else.
+  t.ok(await app.repository.updateRenderIf(ticket.render_id, { state: ['pending'] }, { state: 'verifying', updated_at: clock.now().toISOString() }))
+
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 409, 'a recent claim may still be running')
+  clock.advance(INTERRUPTED_AFTER_MS)
+  const completed = await completeUpload(app, ticket.render_id)
+  t.equal(completed.statusCode, 200, 'an old claim is taken over')
+  t.match(completed.json(), { id: ticket.render_id, size_bytes: mp3.length })
+  t.equal(sha256(Buffer.from(await (await fetch(completed.json().url)).arrayBuffer())), sha256(mp3))
+  t.equal((await app.repository.findRender(ticket.render_id))?.state, 'ready')
 })
 
 t.test('upload URL errors', async (t) => {
