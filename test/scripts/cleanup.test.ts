@@ -66,3 +66,13 @@ t.test('npm run cleanup -- --dry-run prints the readable summary and deletes not
   const { app: after } = await build(t, { DATA_DIR: dataDir })
   t.equal((await listStoredKeys(after)).length, 3, 'the objects are still there')
 })
+
+t.test('npm run cleanup refuses an age beyond ten years with a message, not a stack trace', async (t) => {
+  const failed = await run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/cleanup.ts'), '--older-than', '999999999d'], {
+    cwd: os.tmpdir(),
+    env: { PATH: process.env.PATH, ...NO_CHILD_COVERAGE, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', DATA_DIR: path.join(os.tmpdir(), 'cleanup-never-opened'), API_TOKEN }
+  }).then(() => null, (err: { code: number, stderr: string }) => err)
+  t.ok(failed, 'it exits with an error')
+  t.match(failed!.stderr, /--older-than must look like 30m, 24h or 7d, at most 3650d/)
+  t.notMatch(failed!.stderr, /\n\s+at /, 'no stack trace')
+})

@@ -2,10 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses, TokenSchema } from '../../../../schemas/common.js'
 import { badRequest, conflict } from '../../../../services/errors.js'
-import { parseDuration } from '../../../../services/lifecycle/duration.js'
+import { MAX_AGE_MS, parseDuration } from '../../../../services/lifecycle/duration.js'
 
 /** Ten years: anything longer is a typo, and past the dates the sweeper can compute. */
-const MAX_OLDER_THAN_MS = 3650 * 86_400_000
 
 const SweepSummarySchema = Type.Object({
   status: Type.Literal('completed'),
@@ -60,7 +59,7 @@ const adminRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const olderThan = request.body?.older_than
     const orphanGraceMs = olderThan === undefined ? undefined : parseDuration(olderThan)
-    if (orphanGraceMs === null || (orphanGraceMs !== undefined && (orphanGraceMs < minOlderThanMs || orphanGraceMs > MAX_OLDER_THAN_MS))) {
+    if (orphanGraceMs === null || (orphanGraceMs !== undefined && (orphanGraceMs < minOlderThanMs || orphanGraceMs > MAX_AGE_MS))) {
       throw badRequest(`older_than must be between ${fastify.config.CLEANUP_MIN_AGE_SECONDS}s and 3650d`)
     }
     const summary = await fastify.sweep({
