@@ -47,6 +47,10 @@ const ConfigSchema = Type.Object({
   CLEANUP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   CLEANUP_MIN_AGE_SECONDS: Type.Integer({ minimum: 0, default: 900 }),
   ORPHAN_GRACE_SECONDS: Type.Integer({ minimum: 0, default: 24 * 3600 }),
+  /** Worker threads decoding renders for their waveform. */
+  ANALYSIS_THREADS: Type.Integer({ minimum: 1, maximum: 16, default: 1 }),
+  /** How often this instance looks for due analyses besides when a render is verified; 0: it analyses nothing (another instance does). */
+  ANALYSIS_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
   /** Comma-separated public bases used in the past; renders of the original system may carry urls under them. */
   LEGACY_PUBLIC_BASES: Type.String({ default: '' })
 })

@@ -6,6 +6,22 @@ export const RENDER_FORMATS = ['mp3'] as const
 
 export const RenderFormatSchema = Type.Union(RENDER_FORMATS.map((format) => Type.Literal(format)), { default: 'mp3' })
 
+const nullableNumber = (description: string) => Type.Optional(Type.Union([Type.Number({ [FRACTIONAL]: true, description }), Type.Null()]))
+
+/** Added by the analysis of a render (absent on renders of the original system); clients of the original system ignore them. */
+export const WaveformFieldsSchema = Type.Object({
+  waveform: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('ready'), Type.Literal('failed')], {
+    description: 'Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded)'
+  })),
+  waveform_url: Type.Optional(Type.Union([Type.String({
+    description: 'Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio'
+  }), Type.Null()])),
+  waveform_zoom_url: Type.Optional(Type.Union([Type.String({ description: 'The same at 512 samples per point (peaks.js\'s default zoom)' }), Type.Null()])),
+  decoded_duration: nullableNumber('Seconds, from the decoded samples'),
+  peak_dbfs: nullableNumber('Highest sample level, dBFS'),
+  loudness_lufs: nullableNumber('Integrated loudness (EBU R128), LUFS')
+})
+
 /** The seed's Render JSON. */
 export const RenderSchema = Type.Object({
   id: IdSchema,
@@ -17,7 +33,8 @@ export const RenderSchema = Type.Object({
     Type.Null()
   ])),
   size_bytes: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
-  created_at: DateTimeSchema
+  created_at: DateTimeSchema,
+  ...WaveformFieldsSchema.properties
 })
 
 /** A render as a client sends it back to attach it (the seed's Flutter client sends the whole Render). */

@@ -1,5 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { AppConfig } from '../config.js'
+import { createAnalysisPool } from './analysis/analysis-pool.js'
+import { createAnalysisQueue } from './analysis/analysis-queue.js'
+import { createWaveformView } from './analysis/waveform-view.js'
 import { createDeletionQueue } from './deletion/deletion-queue.js'
 import { createSweeper, type SweepOptions, type SweepSummary } from './lifecycle/sweeper.js'
 import { createRenderAttacher } from './renders/attach-render.js'
@@ -33,6 +36,9 @@ export interface RenderDomainDeps {
 export function createRenderDomain ({ repository, storage, config, log, clock, events = IGNORED }: RenderDomainDeps) {
   const renderKeys = createRenderKeys(storage, config.ENV, config.LEGACY_PUBLIC_BASES)
   const deletionQueue = createDeletionQueue({ repository, storage, renderKeys, env: config.ENV, log, clock, onFailed: events.deletionFailed })
+  const analysisQueue = createAnalysisQueue({
+    repository, storage, pool: createAnalysisPool(config.ANALYSIS_THREADS), env: config.ENV, concurrency: config.ANALYSIS_THREADS, log, clock
+  })
   const renderAttacher = createRenderAttacher({ repository, storage, config, clock })
   const messageDeletion = createMessageDeletion({ repository, renderKeys, deletionQueue, clock })
   const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, env: config.ENV, log, clock })
@@ -51,8 +57,15 @@ export function createRenderDomain ({ repository, storage, config, log, clock, e
     deletionQueue,
     renderAttacher,
     messageDeletion,
-    directUploads: createDirectUploads({ repository, storage, deletionQueue, renderAttacher, config, clock, onVerified: (record) => events.uploadCompleted(record.size_bytes ?? 0) }),
-    renderView: createRenderView(storage, config),
+    analysisQueue,
+    directUploads: createDirectUploads({
+      repository, storage, deletionQueue, renderAttacher, config, clock,
+      onVerified: async (record) => {
+        events.uploadCompleted(record.size_bytes ?? 0)
+        await analysisQueue.enqueue(record)
+      }
+    }),
+    renderView: createRenderView(storage, config, createWaveformView(analysisQueue.findAnalyses, storage, config)),
     sweep
   }
 }

@@ -68,6 +68,8 @@ export async function build (t: Teardown, overrides: Record<string, unknown> = {
       AUTH_JWT_SECRET: JWT_SECRET,
       LOG_LEVEL: 'info',
       CLEANUP_INTERVAL_SECONDS: 0,
+      // Analyses run when a test calls app.analysisQueue.runDue() (or sets an interval).
+      ANALYSIS_INTERVAL_SECONDS: 0,
       // The lifecycle tests sweep everything at once (older_than 0s).
       CLEANUP_MIN_AGE_SECONDS: 0,
       ...overrides

@@ -10,6 +10,7 @@ declare module 'fastify' {
     messageDeletion: RenderDomain['messageDeletion']
     directUploads: RenderDomain['directUploads']
     sweep: RenderDomain['sweep']
+    analysisQueue: RenderDomain['analysisQueue']
     /** The time the render services and the lifecycle go by (tests move it; production reads the system clock). */
     clock: () => Date
   }
@@ -32,4 +33,5 @@ export default fp<ClockOptions>(async function renderServicesPlugin (fastify, op
   fastify.decorate('directUploads', domain.directUploads)
   fastify.decorate('renderView', domain.renderView)
   fastify.decorate('sweep', domain.sweep)
+  fastify.decorate('analysisQueue', domain.analysisQueue)
 }, { name: 'render-services', dependencies: ['config', 'storage', 'repository', 'render-metrics'] })

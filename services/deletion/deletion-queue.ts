@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { DeletionFilter, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
-import { rendersPrefix, type RenderKeys } from '../renders/render-keys.js'
+import { peaksKeysOf, rendersPrefix, type RenderKeys } from '../renders/render-keys.js'
 
 const BASE_RETRY_MS = 30_000
 const MAX_RETRY_MS = 6 * 3600_000
@@ -65,12 +65,17 @@ export function createDeletionQueue ({ repository, storage, renderKeys, env, log
     outcome.stillInUse = records.filter((record) => named.has(record.key)).length
     const toDelete = records.filter((record) => !named.has(record.key))
     if (toDelete.length === 0) return outcome
-    const objectsOf = (record: RenderRecord) => record.upload_key === null ? [record.key] : [record.key, record.upload_key]
+    // A render's waveform files go with it (deleting a key that was never written succeeds).
+    const objectsOf = (record: RenderRecord) => {
+      const peaks = peaksKeysOf(env, record.key)
+      return [record.key, ...(record.upload_key === null ? [] : [record.upload_key]), ...(peaks === null ? [] : [peaks.overview, peaks.zoom])]
+    }
     const { failed } = await storage.deleteObjects(toDelete.flatMap(objectsOf))
     const failure = new Map(failed.map((entry) => [entry.key, entry]))
     const done = toDelete.filter((record) => objectsOf(record).every((key) => !failure.has(key)))
     const retry = toDelete.filter((record) => !done.includes(record))
     await repository.finishDeletions(done.map((record) => record.id), holder)
+    await repository.removeAnalyses(done.map((record) => record.id))
     for (const record of done) log.info({ key: record.key }, 'deleted render object')
     if (retry.length > 0) {
       const now = clock().getTime()

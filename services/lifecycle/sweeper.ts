@@ -3,7 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
 import type { MessageDeletion } from '../renders/message-deletion.js'
-import { rendersPrefix, uploadsPrefix, type RenderKeys } from '../renders/render-keys.js'
+import { peaksOwnerId, rendersPrefix, uploadsPrefix, type RenderKeys } from '../renders/render-keys.js'
 import { INTERRUPTED_AFTER_MS, deletingFields, orphanRecord } from '../renders/render-record.js'
 import type { RenderState, Repository, StaleQuery } from '../repository/types.js'
 import type { ObjectStorage, StoredObject } from '../storage/types.js'
@@ -196,6 +196,9 @@ export function createSweeper (deps: Deps) {
     const recorded = await repository.recordedKeys(candidates.map(({ key }) => key))
     let unrecorded = candidates.map(({ key }) => key).filter((key) => !recorded.has(key))
     if (prefix === rendersPrefix(deps.env) && unrecorded.length > 0) {
+      unrecorded = await withoutLivePeaks(unrecorded)
+    }
+    if (prefix === rendersPrefix(deps.env) && unrecorded.length > 0) {
       const named = await repository.messagesNaming(unrecorded.map(renderKeys.referenceOf))
       unrecorded = unrecorded.filter((key) => !named.has(key))
     }
@@ -207,6 +210,21 @@ export function createSweeper (deps: Deps) {
     for (const key of unrecorded) {
       if (await repository.insertRender(orphanRecord(key, clock().toISOString()))) summary.orphan_objects++
     }
+  }
+
+  /**
+   * Waveform files belong to their render: kept while its analysis job exists. The job goes only
+   * when the render's deletion has deleted them, so a render's waveform is never taken for an orphan.
+   */
+  async function withoutLivePeaks (keys: string[]): Promise<string[]> {
+    const owners = new Map(keys.map((key) => [key, peaksOwnerId(deps.env, key)]))
+    const ownerIds = [...new Set([...owners.values()].filter((id) => id !== null))]
+    if (ownerIds.length === 0) return keys
+    const analysed = new Set((await repository.findAnalyses(ownerIds)).map((job) => job.render_id))
+    return keys.filter((key) => {
+      const owner = owners.get(key)
+      return owner === null || owner === undefined || !analysed.has(owner)
+    })
   }
 
   /** Dry runs list what they would delete: `count` more records, of which `keys` are a sample. */

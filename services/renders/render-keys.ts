@@ -59,3 +59,25 @@ export function createRenderKeys (storage: ObjectStorage, env: string, legacyBas
 }
 
 export type RenderKeys = ReturnType<typeof createRenderKeys>
+
+const PEAKS_FILE = /^([^/.]+)\.(?:zoom\.)?peaks\.json$/
+
+/**
+ * A render's waveform files, beside its audio: {ENV}/renders/{id}.peaks.json (the overview) and
+ * {id}.zoom.peaks.json. Null for keys outside the renders prefix and for waveform files themselves.
+ */
+export function peaksKeysOf (env: string, key: string): { overview: string, zoom: string } | null {
+  const prefix = rendersPrefix(env)
+  if (!key.startsWith(prefix)) return null
+  const file = key.slice(prefix.length)
+  if (file.includes('/') || PEAKS_FILE.test(file)) return null
+  const id = file.split('.')[0]
+  return { overview: `${prefix}${id}.peaks.json`, zoom: `${prefix}${id}.zoom.peaks.json` }
+}
+
+/** The render id a waveform file belongs to, or null when the key is not a waveform file. */
+export function peaksOwnerId (env: string, key: string): string | null {
+  const prefix = rendersPrefix(env)
+  if (!key.startsWith(prefix)) return null
+  return PEAKS_FILE.exec(key.slice(prefix.length))?.[1] ?? null
+}

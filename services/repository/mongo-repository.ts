@@ -1,6 +1,6 @@
 import type { Filter, MongoDbLike } from './mongo-like.js'
 import { isDuplicateKey } from './mongo-like.js'
-import type { MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
+import type { AnalysisRecord, MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
 
 const NO_ID = { projection: { _id: 0 as const } }
 const AFTER = { returnDocument: 'after' as const, projection: { _id: 0 as const } }
@@ -27,6 +27,8 @@ export async function ensureMongoIndexes (db: MongoDbLike) {
     db.collection('renders').createIndex({ state: 1, created_at: 1 }),
     db.collection('renders').createIndex({ state: 1, updated_at: 1 }),
     db.collection('renders').createIndex({ state: 1, next_attempt_at: 1 }),
+    db.collection('analyses').createIndex({ render_id: 1 }, { unique: true }),
+    db.collection('analyses').createIndex({ state: 1, next_attempt_at: 1 }),
     db.collection('leases').createIndex({ name: 1 }, { unique: true }),
     db.collection('state').createIndex({ name: 1 }, { unique: true })
   ])
@@ -54,6 +56,7 @@ export function createMongoRepository (db: MongoDbLike): Repository {
   const threads = db.collection('threads')
   const messages = db.collection('messages')
   const renders = db.collection('renders')
+  const analyses = db.collection('analyses')
   const leases = db.collection('leases')
   const state = db.collection('state')
 
@@ -215,6 +218,39 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     async * liveRenderKeys () {
       const docs = await renders.find({ state: { $in: ['ready', 'attaching', 'attached'] } }, { projection: { _id: 0, key: 1 } }).toArray()
       for (const doc of docs) yield doc.key as string
+    },
+
+    async insertAnalysis (record) {
+      try {
+        await analyses.insertOne({ ...record })
+        return true
+      } catch (err) {
+        if (isDuplicateKey(err)) return false
+        throw err
+      }
+    },
+    async findAnalyses (renderIds) {
+      if (renderIds.length === 0) return []
+      return await analyses.find({ render_id: { $in: renderIds } }, NO_ID).toArray() as unknown as AnalysisRecord[]
+    },
+    async claimDueAnalyses (now, holder, leaseUntil, limit) {
+      const due: Filter = { state: 'pending', next_attempt_at: { $lte: now } }
+      const candidates = await analyses.find(due, { projection: { _id: 0, render_id: 1 }, sort: { next_attempt_at: 1, render_id: 1 }, limit }).toArray()
+      if (candidates.length === 0) return []
+      const ids = candidates.map((candidate) => candidate.render_id)
+      // The filter repeats "due": a job another worker claimed meanwhile no longer matches.
+      await analyses.updateMany({ ...due, render_id: { $in: ids } }, { $set: { claimed_by: holder, next_attempt_at: leaseUntil } })
+      return await analyses.find({ render_id: { $in: ids }, state: 'pending', claimed_by: holder, next_attempt_at: leaseUntil }, NO_ID)
+        .toArray() as unknown as AnalysisRecord[]
+    },
+    async settleAnalysis (renderId, holder, set) {
+      return (await analyses.updateOne({ render_id: renderId, state: 'pending', claimed_by: holder }, { $set: set })).matchedCount === 1
+    },
+    async releaseAnalyses (holder, now) {
+      await analyses.updateMany({ state: 'pending', claimed_by: holder }, { $set: { claimed_by: null, next_attempt_at: now } })
+    },
+    async removeAnalyses (renderIds) {
+      if (renderIds.length > 0) await analyses.deleteMany({ render_id: { $in: renderIds } })
     },
 
     async acquireLease (name, holder, now, expiresAt) {

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { migrateSqlite, type MessageRow, type ThreadRow } from './sqlite-schema.js'
-import type { MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
+import type { AnalysisRecord, MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
 
 /** Keeps IN (...) lists well under SQLite's bound-parameter limit. */
 const CHUNK = 400
@@ -16,6 +16,10 @@ const placeholders = (count: number) => Array(count).fill('?').join(',')
 const RENDER_COLUMNS = ['id', 'key', 'upload_key', 'state', 'format', 'content_type', 'declared_size', 'size_bytes', 'bitrate', 'duration',
   'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by'] as const
 const RENDER_COLUMN_SET = new Set<string>(RENDER_COLUMNS)
+
+const ANALYSIS_COLUMNS = ['render_id', 'key', 'format', 'state', 'attempts', 'next_attempt_at', 'claimed_by', 'last_error', 'duration',
+  'sample_rate', 'channels', 'peak_dbfs', 'loudness_lufs', 'created_at', 'updated_at'] as const
+const ANALYSIS_COLUMN_SET = new Set<string>(ANALYSIS_COLUMNS)
 
 function messageFromRow (row: MessageRow): MessageDoc {
   return {
@@ -341,6 +345,38 @@ export function openSqliteRepository (file: string): SqliteRepository {
       // Read fully before yielding: the caller awaits between keys and the connection must stay free.
       const rows = prepared<[], string>("SELECT key FROM renders WHERE state IN ('ready', 'attaching', 'attached')").pluck().all()
       yield * rows
+    },
+
+    async insertAnalysis (record) {
+      return prepared(`INSERT INTO analyses (${ANALYSIS_COLUMNS.join(', ')}) VALUES (${ANALYSIS_COLUMNS.map((name) => `@${name}`).join(', ')})
+        ON CONFLICT(render_id) DO NOTHING`).run(record).changes === 1
+    },
+
+    async findAnalyses (renderIds) {
+      return chunks(renderIds).flatMap((part) =>
+        prepared<string[], AnalysisRecord>(`SELECT * FROM analyses WHERE render_id IN (${placeholders(part.length)})`).all(...part))
+    },
+
+    async claimDueAnalyses (now, holder, leaseUntil, limit) {
+      return prepared<unknown[], AnalysisRecord>(`UPDATE analyses SET claimed_by = ?, next_attempt_at = ?
+        WHERE render_id IN (SELECT render_id FROM analyses WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, render_id LIMIT ?)
+        RETURNING *`).all(holder, leaseUntil, now, limit)
+    },
+
+    async settleAnalysis (renderId, holder, set) {
+      const entries = Object.entries(set).filter(([name]) => ANALYSIS_COLUMN_SET.has(name))
+      return prepared(`UPDATE analyses SET ${entries.map(([name]) => `${name} = ?`).join(', ')}
+        WHERE render_id = ? AND state = 'pending' AND claimed_by = ?`).run(...entries.map(([, value]) => value), renderId, holder).changes === 1
+    },
+
+    async releaseAnalyses (holder, now) {
+      prepared("UPDATE analyses SET claimed_by = NULL, next_attempt_at = ? WHERE state = 'pending' AND claimed_by = ?").run(now, holder)
+    },
+
+    async removeAnalyses (renderIds) {
+      inTransaction(() => {
+        for (const part of chunks(renderIds)) prepared(`DELETE FROM analyses WHERE render_id IN (${placeholders(part.length)})`).run(...part)
+      })
     },
 
     async acquireLease (name, holder, now, expiresAt) {

@@ -54,6 +54,25 @@ CREATE INDEX IF NOT EXISTS renders_by_message ON renders (message_id);
 CREATE INDEX IF NOT EXISTS renders_by_upload_key ON renders (upload_key);
 CREATE INDEX IF NOT EXISTS renders_due ON renders (state, next_attempt_at);
 
+CREATE TABLE IF NOT EXISTS analyses (
+  render_id TEXT PRIMARY KEY,
+  key TEXT NOT NULL,
+  format TEXT NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT,
+  claimed_by TEXT,
+  last_error TEXT,
+  duration REAL,
+  sample_rate INTEGER,
+  channels INTEGER,
+  peak_dbfs REAL,
+  loudness_lufs REAL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS analyses_due ON analyses (state, next_attempt_at);
+
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
   holder TEXT NOT NULL,

@@ -80,6 +80,33 @@ export interface RenderRecord {
   claimed_by: string | null
 }
 
+export type AnalysisState = 'pending' | 'ready' | 'failed'
+
+/**
+ * A render's analysis job (waveform peaks and measurements), one per verified render, removed with
+ * the render. While pending, `next_attempt_at` is when it is due, or, while claimed, when the claim lapses.
+ */
+export interface AnalysisRecord {
+  render_id: string
+  /** The render's audio object and format, as verified. */
+  key: string
+  format: string
+  state: AnalysisState
+  attempts: number
+  next_attempt_at: string | null
+  claimed_by: string | null
+  /** Failed attempts: why the last one failed. */
+  last_error: string | null
+  /** Seconds, from the decoded samples. */
+  duration: number | null
+  sample_rate: number | null
+  channels: number | null
+  peak_dbfs: number | null
+  loudness_lufs: number | null
+  created_at: string
+  updated_at: string
+}
+
 /** Newest-first keyset pagination: return items strictly older than `before`. */
 export interface Page {
   limit: number
@@ -175,6 +202,17 @@ export interface Repository {
   messagesNaming (refs: KeyReference[]): Promise<Map<string, string>>
   /** Keys of records whose object must exist (ready, attaching, attached). */
   liveRenderKeys (): AsyncIterable<string>
+
+  /** False when the render already has an analysis job. */
+  insertAnalysis (record: AnalysisRecord): Promise<boolean>
+  findAnalyses (renderIds: string[]): Promise<AnalysisRecord[]>
+  /** Claims due pending jobs for `holder` until `leaseUntil` (one conditional write); another worker never gets them while the claim lasts. */
+  claimDueAnalyses (now: string, holder: string, leaseUntil: string, limit: number): Promise<AnalysisRecord[]>
+  /** Applies `set` to a pending job `holder` still holds; false when it does not (claim lapsed and taken, or job removed). */
+  settleAnalysis (renderId: string, holder: string, set: Partial<AnalysisRecord>): Promise<boolean>
+  /** Pending jobs `holder` claimed become due at `now` (a graceful shutdown hands them on). */
+  releaseAnalyses (holder: string, now: string): Promise<void>
+  removeAnalyses (renderIds: string[]): Promise<void>
 
   /** Takes or renews a named lease; false when another holder's lease has not expired. */
   acquireLease (name: string, holder: string, now: string, expiresAt: string): Promise<boolean>

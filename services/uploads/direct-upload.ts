@@ -19,7 +19,7 @@ interface Deps {
   config: Pick<AppConfig, 'ENV' | 'MAX_UPLOAD_BYTES' | 'UPLOAD_URL_TTL_SECONDS'>
   clock?: () => Date
   /** Called once per upload, by the request whose write made it ready. */
-  onVerified?: (record: RenderRecord) => void
+  onVerified?: (record: RenderRecord) => void | Promise<void>
 }
 
 export interface UploadRequest {
@@ -108,7 +108,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     })
     // Lost only to the sweeper expiring the upload meanwhile: the worker deletes both objects.
     if (ready === null) throw renderDeleted()
-    onVerified(ready)
+    await onVerified(ready)
     await storage.deleteObjects([record.upload_key!]).catch(() => {})
     return ready
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Test } from 'tap'
 import { newRenderRecord } from '../../services/renders/render-record.js'
-import type { MessageDoc, RenderDoc, RenderRecord, Repository, ThreadDoc } from '../../services/repository/types.js'
+import type { AnalysisRecord, MessageDoc, RenderDoc, RenderRecord, Repository, ThreadDoc } from '../../services/repository/types.js'
 
 export interface ContractSubject {
   repository: Repository
@@ -257,5 +257,43 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     await repository.setState('cursor', null)
     t.equal(await repository.getState('cursor'), null)
     await repository.ping()
+  })
+
+  t.test('analyses: one job per render; claims exclude each other until they lapse; settle only by the holder', async (t) => {
+    const { repository } = await subject(t)
+    const job = (id: string, due: string): AnalysisRecord => ({
+      render_id: id, key: keyOf(id), format: 'mp3', state: 'pending', attempts: 0, next_attempt_at: due, claimed_by: null, last_error: null,
+      duration: null, sample_rate: null, channels: null, peak_dbfs: null, loudness_lufs: null, created_at: iso(0), updated_at: iso(0)
+    })
+    t.equal(await repository.insertAnalysis(job('a1', iso(0))), true)
+    t.equal(await repository.insertAnalysis(job('a1', iso(5))), false, 'a second job for one render is refused')
+    t.equal(await repository.insertAnalysis(job('a2', iso(50))), true)
+    t.equal(await repository.insertAnalysis(job('a3', iso(0))), true)
+
+    const first = await repository.claimDueAnalyses(iso(10), 'w1', iso(1000), 1)
+    t.same(first.map((item) => [item.render_id, item.claimed_by, item.next_attempt_at]), [['a1', 'w1', iso(1000)]], 'due first, up to the limit')
+    const second = await repository.claimDueAnalyses(iso(10), 'w2', iso(1000), 10)
+    t.same(second.map((item) => item.render_id), ['a3'], 'a claimed job and a job not yet due are not taken')
+
+    t.equal(await repository.settleAnalysis('a1', 'w2', { state: 'ready' }), false, 'only the holder settles')
+    t.equal(await repository.settleAnalysis('a1', 'w1', { state: 'ready', duration: 1.5, peak_dbfs: -3.1, loudness_lufs: -14.2, updated_at: iso(20) }), true)
+    t.equal(await repository.settleAnalysis('a1', 'w1', { state: 'failed' }), false, 'settled once')
+    const [ready] = await repository.findAnalyses(['a1'])
+    t.match(ready, { state: 'ready', duration: 1.5, peak_dbfs: -3.1, loudness_lufs: -14.2, updated_at: iso(20) })
+
+    t.same((await repository.claimDueAnalyses(iso(999), 'w3', iso(2000), 10)).map((item) => item.render_id), ['a2'], 'w2 still holds a3')
+    t.same((await repository.claimDueAnalyses(iso(999), 'w3', iso(2000), 10)).map((item) => item.render_id), [], 'w3 holds a2 now')
+    t.same((await repository.claimDueAnalyses(iso(2000), 'w4', iso(3000), 10)).map((item) => item.render_id).sort(), ['a2', 'a3'],
+      'lapsed claims are taken again')
+    t.equal(await repository.settleAnalysis('a3', 'w2', { state: 'ready' }), false, 'a lapsed holder no longer settles')
+
+    await repository.releaseAnalyses('w4', iso(3000))
+    const released = await repository.findAnalyses(['a2', 'a3'])
+    t.same(released.map((item) => [item.claimed_by, item.next_attempt_at]), [[null, iso(3000)], [null, iso(3000)]], 'released: due now')
+    t.same(await repository.claimDueAnalyses(iso(2999), 'w5', iso(4000), 10), [])
+
+    await repository.removeAnalyses(['a1', 'a2'])
+    t.same((await repository.findAnalyses(['a1', 'a2', 'a3'])).map((item) => item.render_id), ['a3'])
+    t.same(await repository.findAnalyses([]), [])
   })
 }

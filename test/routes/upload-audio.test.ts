@@ -13,7 +13,10 @@ t.test('a real MP3 round-trips through the multipart upload', async (t) => {
   t.ok(Math.abs(body.duration - 3) <= 0.1, `duration ${body.duration} read from the file within 0.1 s`)
   t.match(body.id, /^[0-9a-f-]{36}$/)
   t.equal(body.url, app.storage.publicUrl(`dev/renders/${body.id}.mp3`), 'seed key layout {ENV}/renders/{uuid}.mp3')
-  t.same(Object.keys(body).sort(), ['bitrate', 'created_at', 'duration', 'format', 'id', 'size_bytes', 'url'])
+  const seedFields = ['bitrate', 'created_at', 'duration', 'format', 'id', 'size_bytes', 'url']
+  const analysisFields = ['decoded_duration', 'loudness_lufs', 'peak_dbfs', 'waveform', 'waveform_url', 'waveform_zoom_url']
+  t.same(Object.keys(body).sort(), [...seedFields, ...analysisFields].sort(), 'the seed\'s fields, plus the analysis fields (additive)')
+  t.match(body, { waveform: 'pending', waveform_url: null }, 'the waveform is computed in the background')
 
   const served = Buffer.from(await (await fetch(body.url)).arrayBuffer())
   t.ok(served.equals(mp3), 'the bytes in storage equal the bytes sent')

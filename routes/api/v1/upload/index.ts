@@ -6,7 +6,7 @@ import { UploadAudioFormSchema } from '../../../../schemas/upload-audio-form.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, storage, deletionQueue, renderView, renderMetrics, config } = fastify
+  const { repository, storage, deletionQueue, renderView, renderMetrics, analysisQueue, config } = fastify
 
   fastify.post('/audio', {
     onError: renderMetrics.countRefusals,
@@ -36,6 +36,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       log: request.log
     })
     renderMetrics.uploadCompleted(record.size_bytes ?? 0)
+    await analysisQueue.enqueue(record)
     return renderView.fromRecord(record)
   })
 }
