@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { loadConfig } from '../config.js'
 import { createStorage } from '../services/storage/create-storage.js'
-import { verifyStoredMp3 } from '../services/uploads/verify-stored-mp3.js'
+import { verifyStoredAudio } from '../services/uploads/verify-stored-audio.js'
 import { makeMp3Tone } from '../test/support/audio.js'
 
 const RUNS = 30
@@ -31,7 +31,7 @@ export async function measureCompleteCost () {
     const put = await median(() => storage.putObject('dev/uploads/bench.mp3', mp3, { contentType: 'audio/mpeg' }))
     const copy = await median(() => storage.copyObject('dev/uploads/bench.mp3', 'dev/renders/bench.mp3', { contentType: 'audio/mpeg' }))
     const head = await median(() => storage.headObject('dev/renders/bench.mp3'))
-    const verify = await median(() => verifyStoredMp3(storage, 'dev/renders/bench.mp3', mp3.length))
+    const verify = await median(() => verifyStoredAudio(storage, 'dev/renders/bench.mp3', mp3.length, 'mp3'))
     const mib = (mp3.length / 1048576).toFixed(1)
     console.log(`complete, ${mib} MiB render (median of ${RUNS}): copy ${copy.toFixed(1)} ms, HEAD ${head.toFixed(1)} ms, MP3 check ${verify.toFixed(1)} ms`)
     console.log(`ratio copy / PUT of the same bytes:  ${(copy / put).toFixed(2)}`)

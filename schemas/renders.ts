@@ -1,10 +1,14 @@
 import { Type, type Static } from 'typebox'
 import { DateTimeSchema, IdSchema } from './common.js'
 import { FRACTIONAL } from '../services/http/fractional-numbers.js'
+import { AUDIO_FORMAT_NAMES, DEFAULT_FORMAT } from '../services/audio/audio-formats.js'
 
-export const RENDER_FORMATS = ['mp3'] as const
+export const RENDER_FORMATS = AUDIO_FORMAT_NAMES
 
-export const RenderFormatSchema = Type.Union(RENDER_FORMATS.map((format) => Type.Literal(format)), { default: 'mp3' })
+export const RenderFormatSchema = Type.Union(RENDER_FORMATS.map((format) => Type.Literal(format)), {
+  default: DEFAULT_FORMAT,
+  description: 'What the client claims the file is; its bytes must agree. ogg is Ogg Vorbis, opus Ogg Opus, m4a MPEG-4 AAC'
+})
 
 const nullableNumber = (description: string) => Type.Optional(Type.Union([Type.Number({ [FRACTIONAL]: true, description }), Type.Null()]))
 
@@ -26,7 +30,7 @@ export const WaveformFieldsSchema = Type.Object({
 export const RenderSchema = Type.Object({
   id: IdSchema,
   url: Type.String({ description: 'Playable URL: public/CDN URL, or a short-lived signed GET when renders are private' }),
-  format: Type.String(),
+  format: Type.String({ description: `${RENDER_FORMATS.join(', ')} (renders of the original system: whatever their client sent, "mp3")` }),
   bitrate: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   duration: Type.Optional(Type.Union([
     Type.Number({ [FRACTIONAL]: true, description: 'Seconds, always written with a fractional part (3.0), as Dart clients read it into a double' }),

@@ -8,8 +8,8 @@ import { RENDER_FORMATS } from './renders.js'
  */
 export const UploadAudioFormSchema = Type.Object({
   token: Type.Optional(Type.String({ description: 'API token (not needed with Authorization: Bearer); sent before the file' })),
-  format: Type.Optional(Type.String({ enum: [...RENDER_FORMATS], default: 'mp3', description: 'Render format' })),
-  bitrate: Type.Optional(Type.Integer({ minimum: 8, maximum: 640, description: 'kbps; read from the file when omitted' })),
+  format: Type.Optional(Type.String({ enum: [...RENDER_FORMATS], default: 'mp3', description: 'Render format: what the file is claimed to be (sent before the file)' })),
+  bitrate: Type.Optional(Type.Integer({ minimum: 8, maximum: 10_000, description: 'kbps; read from the file when omitted' })),
   duration: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 86_400, description: 'seconds; read from the file when omitted' })),
-  file: Type.String({ format: 'binary', description: 'The MP3 (checked by its bytes)' })
+  file: Type.String({ format: 'binary', description: 'The audio file, in the claimed format (checked by its bytes)' })
 })

@@ -41,7 +41,7 @@ const demoRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get('/upload', {
     schema: {
       tags: ['Demo'],
-      summary: 'A web page that uploads an MP3 with a presigned URL and plays it',
+      summary: 'A web page that uploads an audio file with a presigned URL and plays it',
       security: [],
       response: { 200: Type.String() }
     }

@@ -3,7 +3,8 @@ import type { RenderInput } from '../../schemas/renders.js'
 import { conflict, notFound, renderDeleted, unprocessable } from '../errors.js'
 import type { MessageDoc, RenderDoc, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
-import { renderKey } from './render-keys.js'
+import { AUDIO_FORMATS } from '../audio/audio-formats.js'
+import { formatOfRenderKey } from './render-keys.js'
 import { newRenderRecord } from './render-record.js'
 import { docFromRecord } from './render-view.js'
 
@@ -28,7 +29,8 @@ export function createRenderAttacher ({ repository, storage, config, clock = () 
   /** Our record of the render the client names; a stored object with no record (seed era) is adopted. */
   async function recordFor (input: RenderInput): Promise<RenderRecord> {
     const key = storage.keyFromUrl(input.url)
-    if (key !== renderKey(config.ENV, input.id)) {
+    const format = formatOfRenderKey(config.ENV, input.id, key)
+    if (key === null || format === null) {
       throw unprocessable('render.url must be the url this service returned for render.id (our bucket and prefix)')
     }
     const found = await repository.findRender(input.id)
@@ -39,6 +41,8 @@ export function createRenderAttacher ({ repository, storage, config, clock = () 
       id: input.id,
       key,
       state: 'ready',
+      format,
+      content_type: AUDIO_FORMATS[format].contentType,
       size_bytes: head.size,
       bitrate: input.bitrate ?? null,
       duration: input.duration ?? null,

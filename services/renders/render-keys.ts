@@ -1,3 +1,4 @@
+import { AUDIO_FORMAT_NAMES, AUDIO_FORMATS, type AudioFormat } from '../audio/audio-formats.js'
 import type { KeyReference, RenderDoc } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 
@@ -7,10 +8,14 @@ export const rendersPrefix = (env: string) => `${env}/renders/`
 /** Presigned PUTs write here; only the server copies a verified upload to its render key. */
 export const uploadsPrefix = (env: string) => `${env}/uploads/`
 
-/** Keys are made by the server only: {ENV}/renders/{uuid}.mp3. */
-export const renderKey = (env: string, renderId: string) => `${rendersPrefix(env)}${renderId}.mp3`
+/** Keys are made by the server only: {ENV}/renders/{uuid}.{ext}, the extension from the format allowlist (.mp3 by default). */
+export const renderKey = (env: string, renderId: string, format: AudioFormat) => `${rendersPrefix(env)}${renderId}.${AUDIO_FORMATS[format].extension}`
 
-export const uploadKey = (env: string, renderId: string) => `${uploadsPrefix(env)}${renderId}.mp3`
+export const uploadKey = (env: string, renderId: string, format: AudioFormat) => `${uploadsPrefix(env)}${renderId}.${AUDIO_FORMATS[format].extension}`
+
+/** The format whose render key for this id `key` is; null when it is no key we would make for the id. */
+export const formatOfRenderKey = (env: string, renderId: string, key: string | null): AudioFormat | null =>
+  AUDIO_FORMAT_NAMES.find((format) => key === renderKey(env, renderId, format)) ?? null
 
 const RENDER_FILE = /^([^/]+)\.[a-z0-9]+$/
 

@@ -1,13 +1,14 @@
 import type { AppConfig } from '../../config.js'
-import { NotMp3Error } from '../audio/inspect-mp3.js'
-import { conflict, notFound, payloadTooLarge, renderDeleted, unprocessable } from '../errors.js'
+import { AUDIO_FORMATS, type AudioFormat } from '../audio/audio-formats.js'
+import { WrongAudioFormatError } from '../audio/inspect-audio.js'
+import { badRequest, conflict, notFound, payloadTooLarge, renderDeleted, unprocessable } from '../errors.js'
 import type { RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
 import { renderKey, uploadKey } from '../renders/render-keys.js'
 import { INTERRUPTED_AFTER_MS, deletingFields, newRenderRecord } from '../renders/render-record.js'
-import { verifyStoredMp3 } from './verify-stored-mp3.js'
+import { verifyStoredAudio } from './verify-stored-audio.js'
 import { monotonicNow } from '../clock.js'
 import { newId } from '../ids.js'
 
@@ -23,9 +24,10 @@ interface Deps {
 }
 
 export interface UploadRequest {
-  format: string
+  format: AudioFormat
   size_bytes: number
-  content_type: string
+  /** Claimed content type (signed into the PUT); the format's own when omitted. */
+  content_type?: string
   message_id?: string
   duration?: number
   bitrate?: number
@@ -44,21 +46,28 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
 
   async function start (request: UploadRequest) {
     if (request.size_bytes > config.MAX_UPLOAD_BYTES) throw payloadTooLarge(config.MAX_UPLOAD_BYTES)
+    const format = AUDIO_FORMATS[request.format]
+    const contentType = request.content_type ?? format.contentType
+    if (!(format.contentTypes as readonly string[]).includes(contentType)) {
+      throw badRequest(`content_type ${contentType} is not one of ${request.format}'s: ${format.contentTypes.join(', ')}`)
+    }
     if (request.message_id !== undefined && await repository.findMessage(request.message_id) === null) throw notFound('Message')
     const id = newId()
-    const upload = await storage.presignPut(uploadKey(config.ENV, id), {
-      contentType: request.content_type,
+    const key = renderKey(config.ENV, id, request.format)
+    const stagingKey = uploadKey(config.ENV, id, request.format)
+    const upload = await storage.presignPut(stagingKey, {
+      contentType,
       contentLength: request.size_bytes,
       expiresInSeconds: config.UPLOAD_URL_TTL_SECONDS
     })
     const createdAt = monotonicNow()
     await repository.insertRender(newRenderRecord({
       id,
-      key: renderKey(config.ENV, id),
-      upload_key: uploadKey(config.ENV, id),
+      key,
+      upload_key: stagingKey,
       state: 'pending',
       format: request.format,
-      content_type: request.content_type,
+      content_type: format.contentType,
       declared_size: request.size_bytes,
       bitrate: request.bitrate ?? null,
       duration: request.duration ?? null,
@@ -68,7 +77,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     }))
     return {
       render_id: id,
-      key: renderKey(config.ENV, id),
+      key,
       upload: { method: 'PUT' as const, url: upload.url, headers: lowerCaseKeys(upload.headers), expires_at: upload.expiresAt.toISOString() }
     }
   }
@@ -91,11 +100,12 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     const head = await storage.headObject(record.key)
     if (head === null) throw conflict('The uploaded file could not be read back; complete again')
     if (head.size !== record.declared_size) return refuse(record, `The uploaded file has ${head.size} bytes, not the declared ${record.declared_size}`)
+    const format = record.format as AudioFormat
     let audio
     try {
-      audio = await verifyStoredMp3(storage, record.key, head.size)
+      audio = await verifyStoredAudio(storage, record.key, head.size, format)
     } catch (err) {
-      if (err instanceof NotMp3Error) return refuse(record, `The uploaded file is not an MP3: ${err.message}`)
+      if (err instanceof WrongAudioFormatError) return refuse(record, `The uploaded file is not ${AUDIO_FORMATS[format].label}: ${err.message}`)
       throw err
     }
     const ready = await repository.updateRenderIf(record.id, { state: ['verifying'] }, {

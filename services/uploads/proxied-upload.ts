@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { MultipartFile } from '@fastify/multipart'
-import { NotMp3Error } from '../audio/inspect-mp3.js'
+import { AUDIO_FORMATS, type AudioFormat } from '../audio/audio-formats.js'
+import { WrongAudioFormatError } from '../audio/inspect-audio.js'
 import { badRequest, payloadTooLarge, renderDeleted, unauthorized, unsupportedMediaType } from '../errors.js'
 import type { RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
@@ -8,7 +9,7 @@ import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import { renderKey } from '../renders/render-keys.js'
 import { deletingFields, newRenderRecord } from '../renders/render-record.js'
 import { parseUploadFields } from './upload-fields.js'
-import { verifyStoredMp3 } from './verify-stored-mp3.js'
+import { verifyStoredAudio } from './verify-stored-audio.js'
 import { monotonicNow } from '../clock.js'
 import { newId } from '../ids.js'
 
@@ -53,18 +54,18 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
         if (raw.token === undefined) throw unauthorized('Send the token field before the file, or use Authorization: Bearer')
         await deps.verifyFormToken(request, raw.token)
       }
-      parseUploadFields(raw)
-      record = await recordUpload()
-      size = await storeFile(part, record.key)
+      // The claimed format names the key, so it must be known before the first byte is stored.
+      record = await recordUpload(parseUploadFields(raw).format)
+      size = await storeFile(part, record)
     }
     if (record === undefined || size === undefined) throw badRequest('The multipart field "file" is required')
     const fields = parseUploadFields(raw)
-    const audio = await verifyStoredMp3(storage, record.key, size).catch((err: unknown) => {
-      throw err instanceof NotMp3Error ? unsupportedMediaType(`The file is not an MP3: ${err.message}`) : err
+    if (fields.format !== record.format) throw badRequest('Send the format field before the file')
+    const audio = await verifyStoredAudio(storage, record.key, size, fields.format).catch((err: unknown) => {
+      throw err instanceof WrongAudioFormatError ? unsupportedMediaType(`The file is not ${AUDIO_FORMATS[fields.format].label}: ${err.message}`) : err
     })
     const ready = await repository.updateRenderIf(record.id, { state: ['pending'] }, {
       state: 'ready',
-      format: fields.format,
       size_bytes: size,
       bitrate: fields.bitrate ?? audio.bitrate,
       duration: fields.duration ?? audio.duration,
@@ -78,12 +79,14 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
     throw err
   }
 
-  async function recordUpload () {
+  async function recordUpload (format: AudioFormat) {
     const id = newId()
     const createdAt = monotonicNow()
     const pending = newRenderRecord({
       id,
-      key: renderKey(env, id),
+      key: renderKey(env, id, format),
+      format,
+      content_type: AUDIO_FORMATS[format].contentType,
       state: 'pending',
       expires_at: new Date(Date.parse(createdAt) + PROXIED_UPLOAD_WINDOW_MS).toISOString(),
       created_at: createdAt
@@ -92,8 +95,8 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
     return pending
   }
 
-  async function storeFile (part: MultipartFile, key: string) {
-    const { size } = await storage.putObject(key, part.file, { contentType: 'audio/mpeg' })
+  async function storeFile (part: MultipartFile, record: RenderRecord) {
+    const { size } = await storage.putObject(record.key, part.file, { contentType: record.content_type })
     if (part.file.truncated) throw payloadTooLarge(maxUploadBytes)
     return size
   }

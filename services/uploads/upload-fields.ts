@@ -1,23 +1,21 @@
-import { RENDER_FORMATS } from '../../schemas/renders.js'
+import { AUDIO_FORMAT_NAMES, DEFAULT_FORMAT, isAudioFormat, type AudioFormat } from '../audio/audio-formats.js'
 import { badRequest } from '../errors.js'
 
 export interface UploadFields {
   token?: string
-  format: (typeof RENDER_FORMATS)[number]
+  format: AudioFormat
   bitrate?: number
   duration?: number
 }
 
 /** Validates the seed's multipart fields (all strings on the wire). */
 export function parseUploadFields (raw: Record<string, string>): UploadFields {
-  const format = (raw.format ?? 'mp3').toLowerCase()
-  if (!(RENDER_FORMATS as readonly string[]).includes(format)) {
-    throw badRequest(`format must be one of: ${RENDER_FORMATS.join(', ')}`)
-  }
-  const fields: UploadFields = { token: raw.token, format: format as UploadFields['format'] }
+  const format = (raw.format ?? DEFAULT_FORMAT).toLowerCase()
+  if (!isAudioFormat(format)) throw badRequest(`format must be one of: ${AUDIO_FORMAT_NAMES.join(', ')}`)
+  const fields: UploadFields = { token: raw.token, format }
   if (raw.bitrate !== undefined && raw.bitrate !== '') {
     const bitrate = Number(raw.bitrate)
-    if (!Number.isInteger(bitrate) || bitrate < 8 || bitrate > 640) throw badRequest('bitrate must be an integer number of kbps between 8 and 640')
+    if (!Number.isInteger(bitrate) || bitrate < 8 || bitrate > 10_000) throw badRequest('bitrate must be an integer number of kbps between 8 and 10000')
     fields.bitrate = bitrate
   }
   if (raw.duration !== undefined && raw.duration !== '') {

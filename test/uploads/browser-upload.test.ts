@@ -62,7 +62,7 @@ if (chromium !== null) {
     t.equal(await page.textContent('#status'), 'Enter the API token first (see the note under the field).')
     await page.fill('#token', API_TOKEN)
     await page.click('#send')
-    t.equal(await page.textContent('#status'), 'Choose an MP3 file first.')
+    t.equal(await page.textContent('#status'), 'Choose an audio file first.')
     t.same(await page.evaluate(() => document.body.dataset.renderId), undefined, 'nothing was uploaded')
   })
 

@@ -18,10 +18,10 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     schema: {
       tags: ['Uploads'],
-      summary: 'Upload an MP3 through the service (the seed\'s multipart upload)',
+      summary: 'Upload a render through the service (the seed\'s multipart upload)',
       description: 'multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), ' +
-        '`format` (mp3), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. ' +
-        'The file is streamed to storage and must be MP3 by its bytes; duration and bitrate are read from it when not sent.',
+        '`format` (mp3 by default; wav, flac, ogg, opus or m4a; before the file), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. ' +
+        'The file is streamed to storage and its bytes must be the claimed format (415 otherwise); duration and bitrate are read from it when not sent.',
       consumes: ['multipart/form-data'],
       response: { 200: RenderSchema, ...errorResponses(400, 401, 413, 415, 503) }
     }

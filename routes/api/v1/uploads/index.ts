@@ -10,8 +10,9 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     onError: renderMetrics.countRefusals,
     schema: {
       tags: ['Uploads'],
-      summary: 'Get a presigned PUT URL to upload an MP3 straight to storage',
-      description: 'The URL is bound to one key, content type and size. PUT the file with exactly the returned headers, then call complete.',
+      summary: 'Get a presigned PUT URL to upload a render (MP3, WAV, FLAC, Ogg Vorbis/Opus, M4A) straight to storage',
+      description: 'The URL is bound to one key (its extension from the claimed format), the content type of that format and one size. ' +
+        'PUT the file with exactly the returned headers, then call complete.',
       body: CreateUploadSchema,
       response: { 201: UploadTicketSchema, ...errorResponses(400, 401, 404, 413, 503) }
     }
@@ -26,8 +27,8 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Uploads'],
       summary: 'Verify an uploaded object and make it a render (idempotent)',
-      description: 'Checks the object\'s size and reads only its first bytes to check that it is MP3. ' +
-        '409 while the object is missing; 422 (object deleted) when it is not the declared size or not MP3. ' +
+      description: 'Checks the object\'s size and reads only its headers (ranged reads) to check that it is the claimed format. ' +
+        '409 while the object is missing; 422 (object deleted) when it is not the declared size or not the claimed format. ' +
         'With a message id, here or when the URL was issued, the render is attached to that message once.',
       params: IdParamsSchema,
       body: CompleteUploadSchema,

@@ -1,0 +1,76 @@
+import t from 'tap'
+import { AUDIO_FORMAT_NAMES, AUDIO_FORMATS } from '../../services/audio/audio-formats.js'
+import { inspectAudio, WrongAudioFormatError } from '../../services/audio/inspect-audio.js'
+import type { RangeReader } from '../../services/audio/range-tokenizer.js'
+import { makeWav, randomBytes } from '../support/audio.js'
+import { DURATION_TOLERANCE, encodeTone, haveFfmpeg, TONE } from '../support/ffmpeg-audio.js'
+
+function reader (bytes: Buffer) {
+  const counter = { bytesRead: 0 }
+  const read: RangeReader = async (start, end) => {
+    const slice = bytes.subarray(start, end + 1)
+    counter.bytesRead += slice.length
+    return slice
+  }
+  return { read, counter }
+}
+
+if (haveFfmpeg(t)) {
+  const tones = new Map(AUDIO_FORMAT_NAMES.map((format) => [format, encodeTone(format)]))
+
+  t.test('each format is recognized with its duration and average bitrate', async (t) => {
+    for (const [format, bytes] of tones) {
+      const info = await inspectAudio(reader(bytes).read, bytes.length, format)
+      t.ok(Math.abs(info.duration! - TONE.seconds) <= DURATION_TOLERANCE[format], `${format}: ${info.duration} s for a ${TONE.seconds} s tone`)
+      if (format !== 'mp3') t.equal(info.bitrate, Math.round(bytes.length * 8 / info.duration! / 1000), `${format}: bitrate is size over duration`)
+    }
+  })
+
+  t.test('the bytes of each format claimed as any other are refused, naming what they are', async (t) => {
+    for (const [actual, bytes] of tones) {
+      for (const claimed of AUDIO_FORMAT_NAMES.filter((format) => format !== actual)) {
+        await t.rejects(inspectAudio(reader(bytes).read, bytes.length, claimed), {
+          name: 'WrongAudioFormatError',
+          message: `it is ${AUDIO_FORMATS[actual].label}`
+        }, `${actual} claimed as ${claimed}`)
+      }
+    }
+  })
+
+  t.test('only the headers are read, not the audio', async (t) => {
+    for (const format of ['wav', 'flac'] as const) {
+      const bytes = encodeTone(format, { seconds: 30, sampleRate: TONE.sampleRate })
+      const { read, counter } = reader(bytes)
+      const info = await inspectAudio(read, bytes.length, format)
+      t.equal(info.duration, 30, `${format}: 30 s`)
+      t.ok(counter.bytesRead <= 2 * 64 * 1024 && counter.bytesRead < bytes.length / 2, `${format}: read ${counter.bytesRead} of ${bytes.length} bytes`)
+    }
+  })
+
+  t.test('an Ogg file cut short has no duration rather than a wrong one', async (t) => {
+    for (const format of ['ogg', 'opus'] as const) {
+      const whole = encodeTone(format, { seconds: 6, sampleRate: TONE.sampleRate })
+      const cut = whole.subarray(0, whole.length - 100)
+      t.equal((await inspectAudio(reader(cut).read, cut.length, format)).duration, null, format)
+    }
+  })
+}
+
+t.test('a WAV whose header claims more audio than the file holds lasts only as long as its bytes', async (t) => {
+  const whole = makeWav(2, 8000)
+  const cut = whole.subarray(0, 44 + 8000 * 2)
+  const info = await inspectAudio(reader(cut).read, cut.length, 'wav')
+  t.ok(Math.abs(info.duration! - 1) <= 0.01, `${info.duration} s`)
+})
+
+t.test('empty files, random bytes and unknown formats are refused', async (t) => {
+  await t.rejects(inspectAudio(reader(Buffer.alloc(0)).read, 0, 'wav'), WrongAudioFormatError)
+  for (const format of AUDIO_FORMAT_NAMES) {
+    const junk = randomBytes(20_000)
+    await t.rejects(inspectAudio(reader(junk).read, junk.length, format), WrongAudioFormatError, `random bytes as ${format}`)
+  }
+  const gif = Buffer.concat([Buffer.from('GIF89a'), randomBytes(2000)])
+  await t.rejects(inspectAudio(reader(gif).read, gif.length, 'flac'), { message: /GIF/ }, 'a GIF is named')
+  const riffAvi = Buffer.concat([Buffer.from('RIFF'), Buffer.alloc(4), Buffer.from('AVI LIST'), randomBytes(2000)])
+  await t.rejects(inspectAudio(reader(riffAvi).read, riffAvi.length, 'wav'), WrongAudioFormatError, 'a RIFF file that is no WAVE')
+})
