@@ -10,6 +10,8 @@ RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The SDK is an npm workspace: npm ci needs its manifest.
+COPY client/package.json client/
 RUN npm ci
 COPY . .
 RUN npm run build

@@ -1,0 +1,176 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import t from 'tap'
+import type { BrowserContext, Page } from 'playwright-core'
+import { WEB_APP_DIR } from '../../routes/app/index.js'
+import { rendersPrefix } from '../../services/renders/render-keys.js'
+import { startEmbeddedS3, type EmbeddedS3 } from '../../services/storage/embedded-s3.js'
+import { buildWebApp } from '../../web/build.js'
+import { API_TOKEN, build, createThread, listen } from '../helper.js'
+import { makeMp3Tone } from '../support/audio.js'
+import { useChromium } from '../support/chromium.js'
+
+/** Screenshots of each state, for a person to look at after a run (git-ignored). */
+const ARTIFACTS = path.join(import.meta.dirname, '..', '..', 'test-artifacts', 'web-client')
+const WAIT = { timeout: 30_000 }
+
+const chromium = useChromium(t)
+if (chromium !== null) {
+  const browser = chromium
+  t.setTimeout(240_000)
+
+  const files = fs.mkdtempSync(path.join(os.tmpdir(), 'web-client-'))
+  const take = path.join(files, 'take.mp3')
+  const secondTake = path.join(files, 'second-take.mp3')
+  fs.writeFileSync(take, makeMp3Tone({ seconds: 6, kbps: 64 }))
+  fs.writeFileSync(secondTake, makeMp3Tone({ seconds: 2, kbps: 64, frequency: 660 }))
+  t.teardown(() => fs.rmSync(files, { recursive: true, force: true }))
+
+  /** Storage the test can stop and start again on the same port and directory. */
+  async function stoppableStorage () {
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'web-client-s3-'))
+    const options = { directory, bucket: 'renders', corsOrigins: ['*'], publicReadPrefix: rendersPrefix('dev') }
+    let s3: EmbeddedS3 = await startEmbeddedS3({ ...options, port: 0 })
+    const port = Number(new URL(s3.endpoint).port)
+    t.teardown(async () => { await s3.close(); fs.rmSync(directory, { recursive: true, force: true }) })
+    return {
+      s3: () => s3,
+      stop: () => s3.close(),
+      async start () { s3 = await startEmbeddedS3({ ...options, port }) }
+    }
+  }
+
+  async function openThread (context: BrowserContext, baseUrl: string, token: string, threadId: string): Promise<Page> {
+    const page = await context.newPage()
+    await page.goto(`${baseUrl}/app/#token=${encodeURIComponent(token)}`)
+    await page.click(`[data-testid="thread-item"][data-thread-id="${threadId}"] button`, WAIT)
+    return page
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true })
+
+  /** The <audio> element of the first player in the page's newest message. */
+  const newestAudio = (page: Page) => page.evaluate(() => {
+    const audio = document.querySelector<HTMLAudioElement>('[data-testid="message"] audio')!
+    return { time: audio.currentTime, paused: audio.paused }
+  })
+
+  t.before(() => buildWebApp(WEB_APP_DIR))
+
+  t.test('/app serves the bundle; the page carries no token of the service', async (t) => {
+    const { app } = await build(t)
+    const redirect = await app.inject({ method: 'GET', url: '/app' })
+    t.equal(redirect.statusCode, 302)
+    t.equal(redirect.headers.location, '/app/', 'the page\'s scripts load relative to /app/')
+    const page = await app.inject({ method: 'GET', url: '/app/' })
+    t.equal(page.statusCode, 200)
+    t.match(page.headers['content-type'], /^text\/html/)
+    t.match(page.body, '<script type="module" src="app.js">')
+    const script = await app.inject({ method: 'GET', url: '/app/app.js' })
+    t.match(script.headers['content-type'], /javascript/)
+    t.match(script.body, 'data-testid', 'the bundled client')
+    for (const body of [page.body, script.body]) t.notOk(body.includes(API_TOKEN), 'no service token in what the page loads')
+    t.equal((await app.inject({ method: 'GET', url: '/app/nothing-here.js' })).statusCode, 404)
+  })
+
+  t.test('two users of one thread: send with a render, play, seek, replay offline; a failed upload is retried', async (t) => {
+    const storage = await stoppableStorage()
+    const { app } = await build(t, {
+      S3_ENDPOINT_URL: storage.s3().endpoint,
+      S3_ACCESS_KEY: storage.s3().accessKeyId,
+      S3_SECRET_KEY: storage.s3().secretAccessKey,
+      S3_FORCE_PATH_STYLE: true,
+      S3_BUCKET_NAME: 'renders'
+    })
+    const baseUrl = await listen(app)
+    const thread = await createThread(app, 'two users')
+    const tokenA = API_TOKEN
+    const tokenB = API_TOKEN
+    const contextA = await browser().newContext()
+    const contextB = await browser().newContext()
+    t.teardown(async () => { await contextA.close(); await contextB.close() })
+
+    // A: the message appears at once, "Uploading audio…" while its PUT is held, then a player.
+    const pageA = await openThread(contextA, baseUrl, tokenA, thread.id)
+    t.equal(new URL(pageA.url()).hash, '', 'the token is taken out of the address bar')
+    let releasePut!: () => void
+    const putHeld = new Promise<void>((resolve) => { releasePut = resolve })
+    await contextA.route(`${storage.s3().endpoint}/**`, async (route) => {
+      if (route.request().method() === 'PUT') await putHeld
+      await route.continue()
+    })
+    await pageA.setInputFiles('[data-testid="compose-file"]', take)
+    await pageA.fill('[data-testid="compose-text"]', 'first take')
+    await pageA.click('[data-testid="send"]')
+    const messageA = pageA.locator('[data-testid="message"]').first()
+    await messageA.locator('[data-testid="uploading"]').waitFor(WAIT)
+    t.match(await messageA.textContent(), /Uploading audio… \d+ %/)
+    t.match(await messageA.locator('pre').textContent(), /"note": "first take"/, 'the snapshot shows as pretty JSON')
+    await shot(pageA, '1-a-uploading')
+    releasePut()
+    await messageA.locator('[data-testid="play"]').waitFor(WAIT)
+    await messageA.locator('[data-testid="uploading"]').waitFor({ state: 'detached', ...WAIT })
+    await contextA.unroute(`${storage.s3().endpoint}/**`)
+    await shot(pageA, '2-a-player')
+
+    // B: sees A's message, plays it from storage while it downloads, seeks to the middle.
+    const pageB = await openThread(contextB, baseUrl, tokenB, thread.id)
+    const messageB = pageB.locator('[data-testid="message"]').first()
+    await messageB.locator('[data-testid="play"]').waitFor(WAIT)
+    t.match(await messageB.locator('pre').textContent(), /first take/)
+    t.equal(await messageB.locator('[data-testid="duration"]').textContent(), '0:06')
+    await messageB.locator('[data-testid="play"]').click()
+    await messageB.locator('[data-testid="pause"]').waitFor(WAIT)
+    t.equal(await messageB.locator('.player').getAttribute('data-source'), 'stream', 'another user\'s render streams from storage')
+    await pageB.waitForFunction(() => document.querySelector<HTMLAudioElement>('[data-testid="message"] audio')!.currentTime > 0.2, null, WAIT)
+    const seekBar = await messageB.locator('[data-testid="seek"]').boundingBox()
+    const y = seekBar!.y + seekBar!.height / 2
+    await pageB.mouse.move(seekBar!.x + 4, y)
+    await pageB.mouse.down()
+    await pageB.mouse.move(seekBar!.x + seekBar!.width / 2, y, { steps: 4 })
+    await pageB.mouse.up()
+    const afterSeek = await newestAudio(pageB)
+    t.ok(afterSeek.time > 2.2 && afterSeek.time < 4, `the position jumped to the middle (${afterSeek.time} s)`)
+    t.match(await messageB.locator('[data-testid="position"]').textContent(), /^0:0[234]$/)
+    await pageB.waitForFunction((from) => {
+      const audio = document.querySelector<HTMLAudioElement>('[data-testid="message"] audio')!
+      return !audio.paused && audio.currentTime > from + 0.3
+    }, afterSeek.time, WAIT)
+    t.pass('playback goes on after the seek')
+    await messageB.locator('[data-testid="download-progress"]').waitFor({ state: 'detached', ...WAIT })
+    await shot(pageB, '3-b-playing-after-seek')
+
+    // B, offline, in a new tab: the render replays from the Cache API.
+    const pageB2 = await openThread(contextB, baseUrl, tokenB, thread.id)
+    const messageB2 = pageB2.locator('[data-testid="message"]').first()
+    await messageB2.locator('[data-testid="play"]').waitFor(WAIT)
+    await contextB.setOffline(true)
+    await messageB2.locator('[data-testid="play"]').click()
+    await pageB2.waitForFunction(() => document.querySelector<HTMLAudioElement>('[data-testid="message"] audio')!.currentTime > 0.2, null, WAIT)
+    t.equal(await messageB2.locator('.player').getAttribute('data-source'), 'cache', 'played from the cache while offline')
+    await shot(pageB2, '4-b-offline-replay')
+    await contextB.setOffline(false)
+
+    // Storage stopped: A's next upload fails and offers Retry; Retry succeeds once storage is back.
+    await storage.stop()
+    await pageA.setInputFiles('[data-testid="compose-file"]', secondTake)
+    await pageA.fill('[data-testid="compose-text"]', 'second take')
+    await pageA.click('[data-testid="send"]')
+    const failedMessage = pageA.locator('[data-testid="message"]').first()
+    await failedMessage.locator('[data-testid="retry"]').waitFor({ timeout: 60_000 })
+    t.match(await failedMessage.locator('pre').textContent(), /second take/, 'the failed upload is under the newest own message')
+    t.equal(await pageA.locator('[data-testid="retry"]').count(), 1)
+    await shot(pageA, '5-a-upload-failed')
+    await storage.start()
+    await failedMessage.locator('[data-testid="retry"]').click()
+    await failedMessage.locator('[data-testid="play"]').waitFor({ timeout: 60_000 })
+    t.equal(await pageA.locator('[data-testid="retry"]').count(), 0)
+    await failedMessage.locator('[data-testid="play"]').click()
+    await pageA.waitForFunction(() => document.querySelector<HTMLAudioElement>('[data-testid="message"] audio')!.currentTime > 0.1, null, WAIT)
+    t.equal(await failedMessage.locator('.player').getAttribute('data-source'), 'local', 'an own upload plays from the local file')
+    await shot(pageA, '6-a-retried')
+    const messages = (await app.inject({ method: 'GET', url: `/api/v1/threads/${thread.id}/messages`, headers: { authorization: `Bearer ${API_TOKEN}` } })).json()
+    t.same(messages.messages.map((m: { renders: unknown[] }) => m.renders.length), [1, 1], 'both messages have their render')
+  })
+}
