@@ -14,7 +14,7 @@ function chunks<T> (items: T[]): T[][] {
 const placeholders = (count: number) => Array(count).fill('?').join(',')
 
 const RENDER_COLUMNS = ['id', 'key', 'upload_key', 'state', 'format', 'content_type', 'declared_size', 'size_bytes', 'bitrate', 'duration',
-  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by'] as const
+  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by', 'acl'] as const
 const RENDER_COLUMN_SET = new Set<string>(RENDER_COLUMNS)
 
 function messageFromRow (row: MessageRow): MessageDoc {
@@ -97,7 +97,9 @@ export function openSqliteRepository (file: string): SqliteRepository {
       users: JSON.parse(row.users),
       messages: liveMessageIds.all(row.id).map(({ id }) => id),
       created_at: row.created_at,
-      deleted_at: row.deleted_at
+      deleted_at: row.deleted_at,
+      visibility: row.visibility,
+      renders_acl_pending: row.renders_acl_pending === 1
     }
   }
 
@@ -129,8 +131,8 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async close () { db.close() },
 
     async insertThread (thread) {
-      prepared('INSERT INTO threads (id, title, users, created_at) VALUES (?, ?, ?, ?)')
-        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at)
+      prepared('INSERT INTO threads (id, title, users, created_at, visibility, renders_acl_pending) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at, thread.visibility ?? 'public', thread.renders_acl_pending === true ? 1 : 0)
     },
 
     async findThread (id) {
@@ -145,6 +147,22 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async markThreadDeleting (id, now) {
       const row = prepared<[string, string], ThreadRow>('UPDATE threads SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL RETURNING *').get(now, id)
       return row === undefined ? null : threadFromRow(row)
+    },
+
+    async setThreadVisibility (id, visibility) {
+      const row = prepared<[string, string], ThreadRow>(`UPDATE threads SET visibility = ?, renders_acl_pending = 1
+        WHERE id = ? AND deleted_at IS NULL RETURNING *`).get(visibility, id)
+      return row === undefined ? null : threadFromRow(row)
+    },
+
+    async finishThreadAcl (id, visibility) {
+      return prepared(`UPDATE threads SET renders_acl_pending = 0
+        WHERE id = ? AND visibility = ? AND renders_acl_pending = 1 AND deleted_at IS NULL`).run(id, visibility).changes === 1
+    },
+
+    async threadsWithPendingAcl (limit) {
+      return prepared<[number], ThreadRow>('SELECT * FROM threads WHERE renders_acl_pending = 1 AND deleted_at IS NULL ORDER BY created_at LIMIT ?')
+        .all(limit).map(threadFromRow)
     },
 
     async addMessageToThread (threadId) {
@@ -248,8 +266,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
       const { sql, params } = assignments(set)
       const messageCondition = expected.message_id === undefined ? '' : expected.message_id === null ? ' AND message_id IS NULL' : ' AND message_id = ?'
       const messageParams = expected.message_id === undefined || expected.message_id === null ? [] : [expected.message_id]
-      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql} WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition} RETURNING *`)
-        .get(...params, id, ...expected.state, ...messageParams) ?? null
+      const aclCondition = expected.acl === undefined ? '' : expected.acl === null ? ' AND acl IS NULL' : ' AND acl = ?'
+      const aclParams = expected.acl === undefined || expected.acl === null ? [] : [expected.acl]
+      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql}
+        WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition}${aclCondition} RETURNING *`)
+        .get(...params, id, ...expected.state, ...messageParams, ...aclParams) ?? null
     },
 
     async updateRendersOfMessages (messageIds, states, set) {
@@ -262,6 +283,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async findStaleRenders (query, limit) {
       const where = staleWhere(query)
       return prepared<unknown[], RenderRecord>(`SELECT * FROM renders WHERE ${where.sql} ORDER BY ${query.field} LIMIT ?`).all(...where.params, limit)
+    },
+
+    async rendersOfMessages (messageIds, states) {
+      return chunks(messageIds).flatMap((part) => prepared<unknown[], RenderRecord>(`SELECT * FROM renders
+        WHERE message_id IN (${placeholders(part.length)}) AND state IN (${placeholders(states.length)}) ORDER BY id`).all(...part, ...states))
     },
 
     async countStaleRenders (query) {
