@@ -25,6 +25,7 @@ export function newRenderRecord (fields: Required & Partial<RenderRecord>): Rend
     next_attempt_at: null,
     last_error: null,
     claimed_by: null,
+    acl: null,
     ...fields
   }
 }

@@ -13,6 +13,7 @@ export async function ensureMongoIndexes (db: MongoDbLike) {
     db.collection('threads').createIndex({ id: 1 }, { unique: true }),
     db.collection('threads').createIndex({ created_at: -1, id: -1 }),
     db.collection('threads').createIndex({ deleted_at: 1 }),
+    db.collection('threads').createIndex({ renders_acl_pending: 1, created_at: 1 }),
     db.collection('messages').createIndex({ id: 1 }, { unique: true }),
     db.collection('messages').createIndex({ parent_thread: 1, created_at: -1, id: -1 }),
     db.collection('messages').createIndex({ deleted_at: 1 }),
@@ -65,13 +66,26 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     async ping () { await db.command({ ping: 1 }) },
     async close () {},
 
-    async insertThread (thread) { await threads.insertOne({ ...thread, deleted_at: null }) },
+    async insertThread (thread) {
+      await threads.insertOne({ ...thread, visibility: thread.visibility ?? 'public', renders_acl_pending: thread.renders_acl_pending === true, deleted_at: null })
+    },
     async findThread (id) { return await threads.findOne({ id, ...LIVE }, NO_ID) as ThreadDoc | null },
     async listThreads (page) {
       return await threads.find({ ...LIVE, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
     },
     async markThreadDeleting (id, now) {
       return await threads.findOneAndUpdate({ id, ...LIVE }, { $set: { deleted_at: now } }, AFTER) as ThreadDoc | null
+    },
+    async setThreadVisibility (id, visibility) {
+      return await threads.findOneAndUpdate({ id, ...LIVE }, { $set: { visibility, renders_acl_pending: true } }, AFTER) as ThreadDoc | null
+    },
+    async finishThreadAcl (id, visibility) {
+      // Seed documents have no visibility: public.
+      const visible = visibility === 'public' ? { visibility: { $in: ['public', null] } } : { visibility }
+      return (await threads.updateOne({ id, ...LIVE, ...visible, renders_acl_pending: true }, { $set: { renders_acl_pending: false } })).matchedCount === 1
+    },
+    async threadsWithPendingAcl (limit) {
+      return await threads.find({ ...LIVE, renders_acl_pending: true }, { ...NO_ID, sort: { created_at: 1 }, limit }).toArray() as unknown as ThreadDoc[]
     },
     async addMessageToThread (threadId, messageId) {
       return (await threads.updateOne({ id: threadId, ...LIVE }, { $addToSet: { messages: messageId } })).matchedCount === 1
@@ -141,6 +155,8 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       const filter: Filter = { id, state: { $in: expected.state } }
       if (expected.message_id !== undefined) filter.message_id = expected.message_id
       if (expected.updated_at !== undefined) filter.updated_at = expected.updated_at
+      // Records written before ACLs were tracked have no acl field; null matches them too.
+      if (expected.acl !== undefined) filter.acl = expected.acl
       return await renders.findOneAndUpdate(filter, { $set: set }, AFTER) as RenderRecord | null
     },
     async updateRendersOfMessages (messageIds, states, set) {
@@ -151,6 +167,10 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       return await renders.find(staleFilter(query), { ...NO_ID, sort: { [query.field]: 1 }, limit }).toArray() as unknown as RenderRecord[]
     },
     async countStaleRenders (query) { return renders.countDocuments(staleFilter(query)) },
+    async rendersOfMessages (messageIds, states) {
+      if (messageIds.length === 0) return []
+      return await renders.find({ message_id: { $in: messageIds }, state: { $in: states } }, { ...NO_ID, sort: { id: 1 } }).toArray() as unknown as RenderRecord[]
+    },
 
     async claimDueDeletions (now, holder, leaseUntil, limit, only = {}) {
       const due: Filter = {

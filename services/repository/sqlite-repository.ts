@@ -14,7 +14,7 @@ function chunks<T> (items: T[]): T[][] {
 const placeholders = (count: number) => Array(count).fill('?').join(',')
 
 const RENDER_COLUMNS = ['id', 'key', 'upload_key', 'state', 'format', 'content_type', 'declared_size', 'size_bytes', 'bitrate', 'duration',
-  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by'] as const
+  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by', 'acl'] as const
 const RENDER_COLUMN_SET = new Set<string>(RENDER_COLUMNS)
 
 const ANALYSIS_COLUMNS = ['render_id', 'key', 'format', 'state', 'attempts', 'next_attempt_at', 'claimed_by', 'last_error', 'duration',
@@ -101,7 +101,9 @@ export function openSqliteRepository (file: string): SqliteRepository {
       users: JSON.parse(row.users),
       messages: liveMessageIds.all(row.id).map(({ id }) => id),
       created_at: row.created_at,
-      deleted_at: row.deleted_at
+      deleted_at: row.deleted_at,
+      visibility: row.visibility,
+      renders_acl_pending: row.renders_acl_pending === 1
     }
   }
 
@@ -133,8 +135,8 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async close () { db.close() },
 
     async insertThread (thread) {
-      prepared('INSERT INTO threads (id, title, users, created_at) VALUES (?, ?, ?, ?)')
-        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at)
+      prepared('INSERT INTO threads (id, title, users, created_at, visibility, renders_acl_pending) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at, thread.visibility ?? 'public', thread.renders_acl_pending === true ? 1 : 0)
     },
 
     async findThread (id) {
@@ -149,6 +151,22 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async markThreadDeleting (id, now) {
       const row = prepared<[string, string], ThreadRow>('UPDATE threads SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL RETURNING *').get(now, id)
       return row === undefined ? null : threadFromRow(row)
+    },
+
+    async setThreadVisibility (id, visibility) {
+      const row = prepared<[string, string], ThreadRow>(`UPDATE threads SET visibility = ?, renders_acl_pending = 1
+        WHERE id = ? AND deleted_at IS NULL RETURNING *`).get(visibility, id)
+      return row === undefined ? null : threadFromRow(row)
+    },
+
+    async finishThreadAcl (id, visibility) {
+      return prepared(`UPDATE threads SET renders_acl_pending = 0
+        WHERE id = ? AND visibility = ? AND renders_acl_pending = 1 AND deleted_at IS NULL`).run(id, visibility).changes === 1
+    },
+
+    async threadsWithPendingAcl (limit) {
+      return prepared<[number], ThreadRow>('SELECT * FROM threads WHERE renders_acl_pending = 1 AND deleted_at IS NULL ORDER BY created_at LIMIT ?')
+        .all(limit).map(threadFromRow)
     },
 
     async addMessageToThread (threadId) {
@@ -254,8 +272,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
       const messageParams = expected.message_id === undefined || expected.message_id === null ? [] : [expected.message_id]
       const updatedCondition = expected.updated_at === undefined ? '' : ' AND updated_at = ?'
       const updatedParams = expected.updated_at === undefined ? [] : [expected.updated_at]
-      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql} WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition}${updatedCondition} RETURNING *`)
-        .get(...params, id, ...expected.state, ...messageParams, ...updatedParams) ?? null
+      const aclCondition = expected.acl === undefined ? '' : expected.acl === null ? ' AND acl IS NULL' : ' AND acl = ?'
+      const aclParams = expected.acl === undefined || expected.acl === null ? [] : [expected.acl]
+      return prepared<unknown[], RenderRecord>(`UPDATE renders SET ${sql}
+        WHERE id = ? AND state IN (${placeholders(expected.state.length)})${messageCondition}${updatedCondition}${aclCondition} RETURNING *`)
+        .get(...params, id, ...expected.state, ...messageParams, ...updatedParams, ...aclParams) ?? null
     },
 
     async updateRendersOfMessages (messageIds, states, set) {
@@ -268,6 +289,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async findStaleRenders (query, limit) {
       const where = staleWhere(query)
       return prepared<unknown[], RenderRecord>(`SELECT * FROM renders WHERE ${where.sql} ORDER BY ${query.field} LIMIT ?`).all(...where.params, limit)
+    },
+
+    async rendersOfMessages (messageIds, states) {
+      return chunks(messageIds).flatMap((part) => prepared<unknown[], RenderRecord>(`SELECT * FROM renders
+        WHERE message_id IN (${placeholders(part.length)}) AND state IN (${placeholders(states.length)}) ORDER BY id`).all(...part, ...states))
     },
 
     async countStaleRenders (query) {

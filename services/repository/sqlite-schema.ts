@@ -10,7 +10,9 @@ CREATE TABLE IF NOT EXISTS threads (
   title TEXT,
   users TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  deleted_at TEXT
+  deleted_at TEXT,
+  visibility TEXT NOT NULL DEFAULT 'public',
+  renders_acl_pending INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS threads_by_time ON threads (created_at, id);
 
@@ -45,7 +47,8 @@ CREATE TABLE IF NOT EXISTS renders (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at TEXT,
   last_error TEXT,
-  claimed_by TEXT
+  claimed_by TEXT,
+  acl TEXT
 );
 CREATE INDEX IF NOT EXISTS renders_by_state_expiry ON renders (state, expires_at);
 CREATE INDEX IF NOT EXISTS renders_by_state_created ON renders (state, created_at);
@@ -91,6 +94,13 @@ const hasColumn = (db: Database.Database, table: string, column: string) =>
 const hasTable = (db: Database.Database, table: string) =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined
 
+/** Columns added after a table first shipped: [table, column, definition]. */
+const ADDED_COLUMNS = [
+  ['threads', 'visibility', "TEXT NOT NULL DEFAULT 'public'"],
+  ['threads', 'renders_acl_pending', 'INTEGER NOT NULL DEFAULT 0'],
+  ['renders', 'acl', 'TEXT']
+] as const
+
 /**
  * Creates the schema, and moves a database of the previous layout (render_records with a status,
  * plus a separate deletion_jobs table) into it: queued keys become deleting records.
@@ -99,6 +109,9 @@ export function migrateSqlite (db: Database.Database) {
   db.transaction(() => {
     for (const table of ['threads', 'messages']) {
       if (hasTable(db, table) && !hasColumn(db, table, 'deleted_at')) db.exec(`ALTER TABLE ${table} ADD COLUMN deleted_at TEXT`)
+    }
+    for (const [table, column, definition] of ADDED_COLUMNS) {
+      if (hasTable(db, table) && !hasColumn(db, table, column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
     }
     db.exec(SCHEMA)
     if (hasTable(db, 'render_records')) {
@@ -136,4 +149,6 @@ export interface ThreadRow {
   users: string
   created_at: string
   deleted_at: string | null
+  visibility: 'public' | 'private'
+  renders_acl_pending: number
 }

@@ -16,10 +16,20 @@ export interface RenderDoc {
   key?: string
 }
 
+/** Who may read a thread's renders: anyone with the URL (public, the original behaviour) or signed GETs only (private). */
+export type Visibility = 'public' | 'private'
+
+/** The canned ACL a render object has in storage. */
+export type ObjectAcl = 'public-read' | 'private'
+
 export interface ThreadDoc {
   id: string
   title: string | null
   users: string[]
+  /** Absent on documents written before visibility existed: public. */
+  visibility?: Visibility
+  /** Set with every visibility change, cleared once every render of the thread has the matching ACL. */
+  renders_acl_pending?: boolean
   /** Message ids, oldest first (the seed keeps this list on the thread). */
   messages: string[]
   created_at: string
@@ -73,6 +83,11 @@ export interface RenderRecord {
   created_at: string
   /** When the state last changed. */
   updated_at: string
+  /**
+   * The ACL last applied to the render's object (written after storage took it). Null: none applied
+   * since the object was stored, so it has the configured RENDER_ACL (records written before ACLs were tracked).
+   */
+  acl: ObjectAcl | null
   /** Deleting only: failed attempts, when to try next, why the last one failed, who holds it. */
   attempts: number
   next_attempt_at: string | null
@@ -127,6 +142,7 @@ export interface RenderExpectation {
   message_id?: string | null
   /** The record has not changed since it was read (a stale claim is taken over only once). */
   updated_at?: string
+  acl?: ObjectAcl | null
 }
 
 export type PushRenderResult = 'pushed' | 'present' | 'no_message'
@@ -149,6 +165,12 @@ export interface Repository {
   /** Adds the message id to a live thread; false when the thread is gone or going. */
   addMessageToThread (threadId: string, messageId: string): Promise<boolean>
   removeThread (id: string): Promise<void>
+  /** Sets a live thread's visibility and marks its renders' ACLs pending, in one write; null when no live thread has this id. */
+  setThreadVisibility (id: string, visibility: Visibility): Promise<ThreadDoc | null>
+  /** Clears the pending mark, only while the thread still has this visibility; false otherwise. */
+  finishThreadAcl (id: string, visibility: Visibility): Promise<boolean>
+  /** Live threads whose renders' ACLs are pending (a change that did not finish), oldest first. */
+  threadsWithPendingAcl (limit: number): Promise<ThreadDoc[]>
   /** Threads marked deleting before `before` (a delete that did not finish). */
   unfinishedThreadDeletes (before: string, limit: number): Promise<ThreadDoc[]>
 
@@ -184,6 +206,8 @@ export interface Repository {
    * oldest first: candidates only; a caller decides each with updateRenderIf.
    */
   findStaleRenders (query: StaleQuery, limit: number): Promise<RenderRecord[]>
+  /** Records of these messages in one of `states`. */
+  rendersOfMessages (messageIds: string[], states: RenderState[]): Promise<RenderRecord[]>
   countStaleRenders (query: StaleQuery): Promise<number>
 
   /**

@@ -2,8 +2,10 @@ import type { IncomingMessage } from 'node:http'
 
 export interface AccessRules {
   bucket: string
-  /** Objects under this prefix may be read without a signature (a public-read ACL); null: none may. */
+  /** Only objects under this prefix may ever be read without a signature; null: none may. */
   publicReadPrefix: string | null
+  /** Whether the object under the prefix has a public-read ACL. */
+  isPublic: (key: string) => boolean
 }
 
 /** Characters for which Koa's URL parser (parseurl) leaves its fast path; such URLs are never let through unsigned. */
@@ -47,7 +49,7 @@ function isPublicObjectRead (request: IncomingMessage, url: string, rules: Acces
     return false
   }
   if (!key.startsWith(rules.publicReadPrefix)) return false
-  return key.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..')
+  return key.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..') && rules.isPublic(key)
 }
 
 /**

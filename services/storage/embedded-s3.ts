@@ -1,8 +1,10 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import path from 'node:path'
 import S3rver from '@20minutes/s3rver'
 import { mayPass } from './embedded-s3-access.js'
+import { openAclRegistry, trackObjectAcls } from './embedded-s3-acl.js'
 
 export interface EmbeddedS3Options {
   directory: string
@@ -10,7 +12,10 @@ export interface EmbeddedS3Options {
   port: number
   bucket: string
   corsOrigins: string[]
-  /** Objects under this prefix may be read (GET/HEAD) unsigned, like public-read objects; null: none may. */
+  /**
+   * Objects under this prefix with a public-read ACL may be read (GET/HEAD) unsigned; objects stored
+   * before ACLs were tracked (no ACL recorded) count as public-read. Null: no object may.
+   */
   publicReadPrefix: string | null
 }
 
@@ -41,7 +46,7 @@ function accessDenied (response: http.ServerResponse) {
  * The embedded S3-compatible server for running and testing without a cloud account.
  * s3rver serves requests with no signature at all (listings, bucket settings, writes); a real
  * bucket does not, so a front refuses every unsigned request but CORS preflights and reads of
- * public objects before it reaches s3rver.
+ * public objects before it reaches s3rver. s3rver ignores ACLs; embedded-s3-acl.ts keeps them.
  */
 export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<EmbeddedS3> {
   fs.mkdirSync(options.directory, { recursive: true })
@@ -51,9 +56,16 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }]
   })
   await s3rver.configureBuckets()
+  const acls = openAclRegistry(path.join(options.directory, 'object-acls.sqlite'))
+  trackObjectAcls(s3rver, acls)
   const handle = s3rver.callback()
+  const rules = {
+    bucket: options.bucket,
+    publicReadPrefix: options.publicReadPrefix,
+    isPublic: (key: string) => (acls.get(options.bucket, key) ?? 'public-read') === 'public-read'
+  }
   const server = http.createServer((request, response) => {
-    if (!mayPass(request, { bucket: options.bucket, publicReadPrefix: options.publicReadPrefix })) return accessDenied(response)
+    if (!mayPass(request, rules)) return accessDenied(response)
     void handle(request, response)
   })
   await new Promise<void>((resolve, reject) => {
@@ -70,6 +82,7 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
       await closed
       s3rver.logger.exceptions.unhandle()
       s3rver.logger.close()
+      acls.close()
     }
   }
 }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import {
   CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListObjectsCommand,
-  PutBucketCorsCommand, PutObjectCommand, S3Client, type S3ClientConfig
+  PutBucketCorsCommand, PutObjectAclCommand, PutObjectCommand, S3Client, type S3ClientConfig
 } from '@aws-sdk/client-s3'
 import { S3RequestPresigner } from '@aws-sdk/s3-request-presigner'
 import { HttpRequest } from '@smithy/protocol-http'
@@ -10,6 +10,7 @@ import { UploadInterruptedError } from '../errors.js'
 import { classifyStorageError, providerCode } from './storage-errors.js'
 import { uploadStream, type StreamUploadLimits } from './stream-upload.js'
 import type { DeleteOutcome, ObjectStorage, PresignedRequest } from './types.js'
+import type { ObjectAcl } from '../repository/types.js'
 
 export interface S3StorageOptions {
   endpoint: string
@@ -19,7 +20,8 @@ export interface S3StorageOptions {
   bucket: string
   forcePathStyle: boolean
   publicBaseUrl?: string
-  acl: 'public-read' | 'private'
+  /** The ACL objects get unless a call names one. */
+  acl: ObjectAcl
   /** The time presigned URLs are signed at (the system clock unless a test moves it). */
   clock?: () => Date
   /** Called by close(), e.g. to stop the embedded server. */
@@ -105,8 +107,8 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     bucket,
     endpoint: options.endpoint,
 
-    async putObject (key, body, { contentType }) {
-      const target = { Bucket: bucket, Key: key, ContentType: contentType, ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {}) }
+    async putObject (key, body, { contentType, acl = options.acl }) {
+      const target = { Bucket: bucket, Key: key, ContentType: contentType, ...aclParameter(acl) }
       if (Buffer.isBuffer(body)) {
         return classified('putObject', async () => {
           await client.send(new PutObjectCommand({ ...target, Body: body, ContentLength: body.length }))
@@ -142,7 +144,7 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
       })
     },
 
-    async copyObject (sourceKey, targetKey, { contentType }) {
+    async copyObject (sourceKey, targetKey, { contentType, acl = options.acl }) {
       try {
         await client.send(new CopyObjectCommand({
           Bucket: bucket,
@@ -150,12 +152,22 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
           CopySource: `${bucket}/${sourceKey.split('/').map(encodeURIComponent).join('/')}`,
           MetadataDirective: 'REPLACE',
           ContentType: contentType,
-          ...(options.acl === 'public-read' ? { ACL: 'public-read' as const } : {})
+          ...aclParameter(acl)
         }))
         return true
       } catch (err) {
         if (isNotFound(err)) return false
         throw classifyStorageError(err, 'copyObject')
+      }
+    },
+
+    async setObjectAcl (key, acl) {
+      try {
+        await client.send(new PutObjectAclCommand({ Bucket: bucket, Key: key, ACL: acl }))
+        return true
+      } catch (err) {
+        if (isNotFound(err)) return false
+        throw classifyStorageError(err, 'setObjectAcl')
       }
     },
 
@@ -258,6 +270,11 @@ export function createS3Storage (options: S3StorageOptions): ObjectStorage {
     }
   }
   return storage
+}
+
+/** A new object without an ACL is private; only public-read is sent (some S3-compatible stores refuse the header). */
+function aclParameter (acl: ObjectAcl) {
+  return acl === 'public-read' ? { ACL: 'public-read' as const } : {}
 }
 
 function isClientError (err: unknown) {

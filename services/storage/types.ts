@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { ObjectAcl } from '../repository/types.js'
 
 export interface StoredObject {
   key: string
@@ -33,14 +34,16 @@ export interface ObjectStorage {
   readonly bucket: string
   /** The S3 endpoint, without the bucket (the embedded server's real address in embedded mode). */
   readonly endpoint: string
-  /** Streams the body to storage (multipart for large bodies); returns the stored size. */
-  putObject (key: string, body: Readable | Buffer, options: { contentType: string }): Promise<{ size: number }>
+  /** Streams the body to storage (multipart for large bodies); returns the stored size. `acl` defaults to RENDER_ACL. */
+  putObject (key: string, body: Readable | Buffer, options: { contentType: string, acl?: ObjectAcl }): Promise<{ size: number }>
   /** Null when the object does not exist. */
   headObject (key: string): Promise<ObjectHead | null>
   /** Bytes [start, end] inclusive (fewer at the end of the object). */
   getRange (key: string, start: number, end: number): Promise<Buffer>
-  /** Server-side copy within the bucket, with the ACL renders get; false when the source does not exist. */
-  copyObject (sourceKey: string, targetKey: string, options: { contentType: string }): Promise<boolean>
+  /** Server-side copy within the bucket, with `acl` (default RENDER_ACL); false when the source does not exist. */
+  copyObject (sourceKey: string, targetKey: string, options: { contentType: string, acl?: ObjectAcl }): Promise<boolean>
+  /** PutObjectAcl with a canned ACL; false when the object does not exist. */
+  setObjectAcl (key: string, acl: ObjectAcl): Promise<boolean>
   /** Batched DeleteObjects, at most 1000 keys per call; per-key errors are reported, never thrown. */
   deleteObjects (keys: string[]): Promise<DeleteOutcome>
   /** One page (at most `maxKeys`, 1000 by default) in key order, starting after `startAfter`. */

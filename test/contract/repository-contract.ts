@@ -15,7 +15,7 @@ const keyOf = (id: string) => `dev/renders/${id}.mp3`
 const urlOf = (key: string) => `https://bucket.fra1.digitaloceanspaces.com/${key}`
 
 function thread (createdAt: string, id: string = randomUUID()): ThreadDoc {
-  return { id, title: 'jam', users: ['u1'], messages: [], created_at: createdAt, deleted_at: null }
+  return { id, title: 'jam', users: ['u1'], visibility: 'public', renders_acl_pending: false, messages: [], created_at: createdAt, deleted_at: null }
 }
 
 function message (threadId: string, createdAt: string, id: string = randomUUID()): MessageDoc {
@@ -237,6 +237,50 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     t.same([...byKey], [[legacyKey, 'legacy']], 'by its key')
     await repository.markMessageDeleting('legacy', iso(2))
     t.same(await repository.messagesNaming([{ key: legacyKey, id: 'legacy', urls: [urlOf(legacyKey)] }]), new Map(), 'a message being deleted names nothing')
+  })
+
+  t.test('thread visibility: set with a pending mark, cleared only for the visibility it was reconciled to', async (t) => {
+    const { repository } = await subject(t)
+    await repository.insertThread({ ...thread(iso(0), 'secret'), visibility: 'private' })
+    await repository.insertThread(thread(iso(1), 'open'))
+    t.equal((await repository.findThread('secret'))?.visibility, 'private')
+    t.same(await repository.threadsWithPendingAcl(10), [])
+
+    const changed = await repository.setThreadVisibility('open', 'private')
+    t.equal(changed?.visibility, 'private')
+    t.equal(changed?.renders_acl_pending, true)
+    t.same((await repository.threadsWithPendingAcl(10)).map((item) => item.id), ['open'])
+    t.equal(await repository.finishThreadAcl('open', 'public'), false, 'reconciled to a visibility it no longer has')
+    t.equal(await repository.finishThreadAcl('open', 'private'), true)
+    t.equal(await repository.finishThreadAcl('open', 'private'), false, 'nothing pending any more')
+    t.equal((await repository.findThread('open'))?.renders_acl_pending, false)
+    t.same(await repository.threadsWithPendingAcl(10), [])
+
+    await repository.setThreadVisibility('open', 'public')
+    await repository.markThreadDeleting('open', iso(2))
+    t.equal(await repository.setThreadVisibility('open', 'private'), null, 'a deleted thread does not change')
+    t.same(await repository.threadsWithPendingAcl(10), [], 'nor is it reconciled')
+    t.equal(await repository.setThreadVisibility('missing', 'private'), null)
+  })
+
+  t.test('render ACLs: conditional on the ACL last applied; records of messages', async (t) => {
+    const { repository } = await subject(t)
+    const attached = record({ state: 'attached', message_id: 'm1' })
+    await repository.insertRender(attached)
+    await repository.insertRender(record({ state: 'attaching', message_id: 'm2' }))
+    await repository.insertRender(record({ state: 'deleting', message_id: 'm1' }))
+    await repository.insertRender(record({ state: 'attached', message_id: 'other' }))
+
+    t.equal(await repository.updateRenderIf(attached.id, { state: ['attached'], acl: 'private' }, { acl: 'public-read' }), null, 'not the ACL expected')
+    const set = await repository.updateRenderIf(attached.id, { state: ['attached'], acl: null }, { acl: 'private' })
+    t.equal(set?.acl, 'private')
+    t.equal(await repository.updateRenderIf(attached.id, { state: ['attached'], acl: null }, { acl: 'public-read' }), null, 'no longer null')
+    t.equal((await repository.updateRenderIf(attached.id, { state: ['attached'], acl: 'private' }, { acl: 'public-read' }))?.acl, 'public-read')
+    t.equal((await repository.findRender(attached.id))?.acl, 'public-read')
+
+    const found = await repository.rendersOfMessages(['m1', 'm2'], ['attaching', 'attached'])
+    t.same(found.map((item) => item.message_id).sort(), ['m1', 'm2'])
+    t.same(await repository.rendersOfMessages([], ['attached']), [])
   })
 
   t.test('leases: one holder at a time until expiry; state values', async (t) => {
