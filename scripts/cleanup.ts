@@ -16,7 +16,7 @@ async function main () {
   })
   if (values.help) return console.log(USAGE)
   const olderThanMs = values['older-than'] !== undefined ? parseDuration(values['older-than']) : undefined
-  if (olderThanMs === null || olderThanMs > MAX_AGE_MS) throw new Error(`--older-than must look like 30m, 24h or 7d, at most 3650d\n${USAGE}`)
+  if (olderThanMs === null || (olderThanMs !== undefined && olderThanMs > MAX_AGE_MS)) throw new Error(`--older-than must look like 30m, 24h or 7d, at most 3650d\n${USAGE}`)
 
   const app = await openServiceContext()
   const bar = process.stdout.isTTY
