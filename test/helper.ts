@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { Agent } from 'undici'
 import renderServiceApp from '../app.js'
 import { loadConfig } from '../config.js'
 import { serverOptions } from '../services/http/server-options.js'
@@ -131,13 +132,22 @@ export async function createMessage (app: FastifyInstance, threadId: string, ext
   return res.json<{ id: string, created_at: string, renders: unknown[] }>()
 }
 
-/** The seed's multipart upload, over a real socket. */
+/**
+ * The seed's multipart upload, over a real socket of its own: on a busy machine a kept-alive socket
+ * can reach the server's keep-alive timeout just as the next upload starts on it, and a POST is
+ * not retried (the keep-alive behaviour itself is tested in early-answers.test.ts).
+ */
 export async function uploadAudio (baseUrl: string, file: Buffer, fields: Record<string, string> = {}, filename = 'render.mp3') {
   const form = new FormData()
   for (const [name, value] of Object.entries({ token: API_TOKEN, format: 'mp3', ...fields })) form.append(name, value)
   form.append('file', new Blob([new Uint8Array(file)], { type: 'audio/mpeg' }), filename)
-  const res = await fetch(`${baseUrl}/api/v1/upload/audio`, { method: 'POST', body: form })
-  return { status: res.status, body: await res.json() as Record<string, any> }
+  const dispatcher = new Agent({ pipelining: 0 })
+  try {
+    const res = await fetch(`${baseUrl}/api/v1/upload/audio`, { method: 'POST', body: form, dispatcher } as RequestInit)
+    return { status: res.status, body: await res.json() as Record<string, any> }
+  } finally {
+    await dispatcher.close()
+  }
 }
 
 export async function requestUpload (app: FastifyInstance, body: Record<string, unknown>) {
