@@ -81,7 +81,7 @@ export async function build (t: Teardown, overrides: Record<string, unknown> = {
     ? (options.reuse.mongoDb === undefined ? undefined : { db: options.reuse.mongoDb, drop: async () => {} })
     : backend === 'mongodb' ? await openTestMongoDb() : undefined
   // A busy shared machine can take longer than Fastify's 10 s default to start every plugin.
-  const app = Fastify({ ...serverOptions(config, { write: (line: string) => { logs.push(line) } }), pluginTimeout: 60_000 })
+  const app = Fastify(serverOptions(config, { write: (line: string) => { logs.push(line) } }))
   await app.register(fp(renderServiceApp), { config, mongoDb: mongo?.db, clock: options.clock })
   t.teardown(async () => {
     await app.close()

@@ -32,6 +32,8 @@ export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?:
       }
     },
     bodyLimit: 1024 * 1024,
+    // Fastify's 10 s per plugin is too short for a cold start on a busy 2-core machine (seen at load 25).
+    pluginTimeout: 60_000,
     requestTimeout: 10 * 60_000,
     keepAliveTimeout: 10_000,
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: true }, plugins: [schemaKeywords] },
