@@ -4,6 +4,7 @@ import { createDeletionQueue } from './deletion/deletion-queue.js'
 import { createSweeper, type SweepOptions, type SweepSummary } from './lifecycle/sweeper.js'
 import { createRenderAttacher } from './renders/attach-render.js'
 import { createMessageDeletion } from './renders/message-deletion.js'
+import { createRenderAcl } from './renders/render-acl.js'
 import { createRenderKeys } from './renders/render-keys.js'
 import { createRenderView } from './renders/render-view.js'
 import type { Repository } from './repository/types.js'
@@ -33,9 +34,10 @@ export interface RenderDomainDeps {
 export function createRenderDomain ({ repository, storage, config, log, clock, events = IGNORED }: RenderDomainDeps) {
   const renderKeys = createRenderKeys(storage, config.ENV, config.LEGACY_PUBLIC_BASES)
   const deletionQueue = createDeletionQueue({ repository, storage, renderKeys, env: config.ENV, log, clock, onFailed: events.deletionFailed })
-  const renderAttacher = createRenderAttacher({ repository, storage, config, clock })
+  const renderAcl = createRenderAcl({ repository, storage, config })
+  const renderAttacher = createRenderAttacher({ repository, storage, renderAcl, config, clock })
   const messageDeletion = createMessageDeletion({ repository, renderKeys, deletionQueue, clock })
-  const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, env: config.ENV, log, clock })
+  const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, renderAcl, messageDeletion, renderKeys, env: config.ENV, log, clock })
   async function sweep (options: SweepOptions): Promise<SweepSummary> {
     try {
       const summary = await runSweep(options)
@@ -48,11 +50,12 @@ export function createRenderDomain ({ repository, storage, config, log, clock, e
   }
   return {
     renderKeys,
+    renderAcl,
     deletionQueue,
     renderAttacher,
     messageDeletion,
-    directUploads: createDirectUploads({ repository, storage, deletionQueue, renderAttacher, config, clock, onVerified: (record) => events.uploadCompleted(record.size_bytes ?? 0) }),
-    renderView: createRenderView(storage, config),
+    directUploads: createDirectUploads({ repository, storage, deletionQueue, renderAttacher, renderAcl, config, clock, onVerified: (record) => events.uploadCompleted(record.size_bytes ?? 0) }),
+    renderView: createRenderView({ storage, repository, renderAcl, config }),
     sweep
   }
 }

@@ -1,23 +1,35 @@
 import type { AppConfig } from '../../config.js'
-import type { MessageDoc, RenderDoc, RenderRecord } from '../repository/types.js'
+import type { MessageDoc, RenderDoc, RenderRecord, Repository, ThreadDoc } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { Render } from '../../schemas/renders.js'
+import type { RenderAcl } from './render-acl.js'
 
-const PLAYBACK_URL_SECONDS = 3600
+interface Deps {
+  storage: ObjectStorage
+  repository: Repository
+  renderAcl: RenderAcl
+  config: Pick<AppConfig, 'PRIVATE_RENDER_URL_TTL_SECONDS'>
+}
 
-/** Builds the seed's Render JSON with a playable URL: public/CDN, or a signed GET for private renders. */
-export function createRenderView (storage: ObjectStorage, config: Pick<AppConfig, 'RENDER_ACL'>) {
-  async function playableUrl (key: string | undefined, storedUrl: string): Promise<string> {
-    if (config.RENDER_ACL !== 'private') return storedUrl
+/**
+ * Builds the seed's Render JSON with a playable URL: the public/CDN URL when the object is public,
+ * a short-lived signed GET otherwise. A thread's renders are signed while it is private or while a
+ * visibility change is being applied to them (their objects may still be private).
+ */
+export function createRenderView ({ storage, repository, renderAcl, config }: Deps) {
+  const signsThread = (thread: ThreadDoc | null) => thread === null || thread.renders_acl_pending === true || renderAcl.aclForThread(thread) === 'private'
+
+  async function playableUrl (key: string | undefined, storedUrl: string, signed: boolean): Promise<string> {
+    if (!signed) return storedUrl
     const resolvedKey = key ?? storage.keyFromUrl(storedUrl)
     if (resolvedKey === null) return storedUrl
-    return (await storage.presignGet(resolvedKey, PLAYBACK_URL_SECONDS)).url
+    return (await storage.presignGet(resolvedKey, config.PRIVATE_RENDER_URL_TTL_SECONDS)).url
   }
 
-  async function fromDoc (render: RenderDoc): Promise<Render> {
+  async function fromDoc (render: RenderDoc, signed: boolean): Promise<Render> {
     return {
       id: render.id,
-      url: await playableUrl(render.key, render.url),
+      url: await playableUrl(render.key, render.url, signed),
       format: render.format,
       bitrate: render.bitrate ?? null,
       duration: render.duration ?? null,
@@ -26,11 +38,20 @@ export function createRenderView (storage: ObjectStorage, config: Pick<AppConfig
     }
   }
 
+  /** A thread's messages: `thread` when the caller has read it, else each message's thread is read. */
+  async function message (message: MessageDoc, thread?: ThreadDoc | null) {
+    const signed = signsThread(thread === undefined ? await repository.findThread(message.parent_thread) : thread)
+    return { ...message, renders: await Promise.all(message.renders.map((render) => fromDoc(render, signed))) }
+  }
+
   return {
-    fromDoc,
-    fromRecord: (record: RenderRecord) => fromDoc(docFromRecord(record, storage.publicUrl(record.key))),
-    async message (message: MessageDoc) {
-      return { ...message, renders: await Promise.all(message.renders.map(fromDoc)) }
+    message,
+    async fromRecord (record: RenderRecord): Promise<Render> {
+      const attached = (record.state === 'attaching' || record.state === 'attached') && record.message_id !== null
+      const signed = attached
+        ? signsThread(await renderAcl.threadOfMessage(record.message_id!)) || renderAcl.currentAcl(record) === 'private'
+        : renderAcl.currentAcl(record) === 'private'
+      return fromDoc(docFromRecord(record, storage.publicUrl(record.key)), signed)
     }
   }
 }

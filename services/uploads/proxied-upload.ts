@@ -2,7 +2,7 @@ import type { FastifyBaseLogger, FastifyRequest } from 'fastify'
 import type { MultipartFile } from '@fastify/multipart'
 import { NotMp3Error } from '../audio/inspect-mp3.js'
 import { badRequest, payloadTooLarge, renderDeleted, unauthorized, unsupportedMediaType } from '../errors.js'
-import type { RenderRecord, Repository } from '../repository/types.js'
+import type { ObjectAcl, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import { renderKey } from '../renders/render-keys.js'
@@ -21,6 +21,8 @@ interface Deps {
   deletionQueue: DeletionQueue
   env: string
   maxUploadBytes: number
+  /** The ACL the object is stored with (RENDER_ACL); attaching it to a private thread's message makes it private. */
+  defaultAcl: ObjectAcl
   verifyFormToken: (token: string | undefined) => void
   log: FastifyBaseLogger
 }
@@ -69,6 +71,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       bitrate: fields.bitrate ?? audio.bitrate,
       duration: fields.duration ?? audio.duration,
       expires_at: null,
+      acl: deps.defaultAcl,
       updated_at: new Date().toISOString()
     })
     if (ready === null) throw renderDeleted()
@@ -93,7 +96,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
   }
 
   async function storeFile (part: MultipartFile, key: string) {
-    const { size } = await storage.putObject(key, part.file, { contentType: 'audio/mpeg' })
+    const { size } = await storage.putObject(key, part.file, { contentType: 'audio/mpeg', acl: deps.defaultAcl })
     if (part.file.truncated) throw payloadTooLarge(maxUploadBytes)
     return size
   }

@@ -2,11 +2,16 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
 import { MessagePageSchema } from '../../../../schemas/messages.js'
-import { CreateThreadSchema, PageQuerySchema, ThreadPageSchema, ThreadSchema } from '../../../../schemas/threads.js'
+import { CreateThreadSchema, PageQuerySchema, ThreadPageSchema, ThreadSchema, UpdateThreadSchema } from '../../../../schemas/threads.js'
 import { monotonicNow } from '../../../../services/clock.js'
 import { notFound } from '../../../../services/errors.js'
 import { pageFromQuery, withNextCursor } from '../../../../services/http/cursor.js'
 import { newId } from '../../../../services/ids.js'
+import { visibilityOf } from '../../../../services/renders/render-acl.js'
+import type { ThreadDoc } from '../../../../services/repository/types.js'
+
+/** Thread JSON: documents written before visibility existed are public. */
+const threadJson = (thread: ThreadDoc) => ({ ...thread, visibility: visibilityOf(thread) })
 
 const ThreadDeletedSchema = Type.Object({
   status: Type.Literal('deleted'),
@@ -16,7 +21,7 @@ const ThreadDeletedSchema = Type.Object({
 })
 
 const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, renderView, messageDeletion } = fastify
+  const { repository, renderView, renderAcl, messageDeletion } = fastify
 
   fastify.post('/', {
     schema: {
@@ -30,6 +35,7 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       id: newId(),
       title: request.body.title ?? null,
       users: request.body.users ?? [],
+      visibility: request.body.visibility ?? 'public',
       messages: [],
       created_at: monotonicNow()
     }
@@ -48,7 +54,7 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const page = pageFromQuery(request.query)
     const threads = await repository.listThreads({ ...page, limit: page.limit + 1 })
     const { page: items, next_cursor } = withNextCursor(threads, page.limit)
-    return { threads: items, next_cursor }
+    return { threads: items.map(threadJson), next_cursor }
   })
 
   fastify.get('/:id', {
@@ -62,7 +68,28 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   }, async (request) => {
     const thread = await repository.findThread(request.params.id)
     if (thread === null) throw notFound('Thread')
-    return thread
+    return threadJson(thread)
+  })
+
+  fastify.patch('/:id', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'Change a thread\'s visibility',
+      description: 'Applies to the renders it already has: their objects get the matching ACL before this answers ' +
+        '(if storage fails midway, the sweeper finishes; until then their URLs are signed).',
+      params: IdParamsSchema,
+      body: UpdateThreadSchema,
+      response: { 200: ThreadSchema, ...errorResponses(400, 401, 404, 503) }
+    }
+  }, async (request) => {
+    const thread = await repository.setThreadVisibility(request.params.id, request.body.visibility)
+    if (thread === null) throw notFound('Thread')
+    try {
+      await renderAcl.reconcileThread(thread.id)
+    } catch (err) {
+      request.log.warn({ err }, 'render ACLs not all changed yet; the sweeper finishes')
+    }
+    return threadJson(await repository.findThread(thread.id) ?? thread)
   })
 
   fastify.get('/:id/messages', {
@@ -74,11 +101,12 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       response: { 200: MessagePageSchema, ...errorResponses(400, 401, 404, 503) }
     }
   }, async (request) => {
-    if (await repository.findThread(request.params.id) === null) throw notFound('Thread')
+    const thread = await repository.findThread(request.params.id)
+    if (thread === null) throw notFound('Thread')
     const page = pageFromQuery(request.query)
     const messages = await repository.listMessages(request.params.id, { ...page, limit: page.limit + 1 })
     const { page: items, next_cursor } = withNextCursor(messages, page.limit)
-    return { messages: await Promise.all(items.map(renderView.message)), next_cursor }
+    return { messages: await Promise.all(items.map((message) => renderView.message(message, thread))), next_cursor }
   })
 
   fastify.delete('/:id', {

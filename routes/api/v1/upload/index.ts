@@ -32,6 +32,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       deletionQueue,
       env: config.ENV,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      defaultAcl: config.RENDER_ACL,
       verifyFormToken: fastify.verifyFormToken,
       log: request.log
     })
