@@ -1,53 +1,8 @@
-import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { renderKey } from '../../services/renders/render-keys.js'
 import { bearer, build, completeUpload, createMessage, listen, putToStorage, requestUpload, uploadAudio } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
-
-const SWEEP = { dryRun: false, orphanGraceMs: 3600_000, pendingGraceMs: 3600_000 }
-
-async function createThread (app: FastifyInstance, visibility?: 'public' | 'private') {
-  const res = await app.inject({ method: 'POST', url: '/api/v1/threads', headers: bearer(), payload: { title: 'jam', users: ['u1'], ...(visibility === undefined ? {} : { visibility }) } })
-  if (res.statusCode !== 201) throw new Error(`thread create failed: ${res.statusCode} ${res.body}`)
-  return res.json<{ id: string, visibility: string }>()
-}
-
-async function setVisibility (app: FastifyInstance, threadId: string, visibility: string) {
-  return app.inject({ method: 'PATCH', url: `/api/v1/threads/${threadId}`, headers: bearer(), payload: { visibility } })
-}
-
-/** What storage answers an unsigned GET of the object's bare URL (as a browser without a signed URL would). */
-async function bareStatus (app: FastifyInstance, renderId: string) {
-  const res = await fetch(app.storage.publicUrl(renderKey(app.config.ENV, renderId)))
-  await res.arrayBuffer()
-  return res.status
-}
-
-async function play (url: string) {
-  const res = await fetch(url)
-  return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) }
-}
-
-async function attach (app: FastifyInstance, messageId: string, render: unknown) {
-  const res = await app.inject({ method: 'POST', url: `/api/v1/messages/${messageId}/renders`, headers: bearer(), payload: { render } })
-  if (res.statusCode !== 200) throw new Error(`attach failed: ${res.statusCode} ${res.body}`)
-}
-
-/** A proxied upload attached to the message; returns the render's id and its bytes. */
-async function proxiedRender (app: FastifyInstance, baseUrl: string, messageId: string, seconds = 1) {
-  const file = makeMp3Tone({ seconds })
-  const { status, body } = await uploadAudio(baseUrl, file)
-  if (status !== 200) throw new Error(`upload failed: ${status}`)
-  await attach(app, messageId, body)
-  return { id: body.id as string, file }
-}
-
-async function renderUrls (app: FastifyInstance, messageId: string) {
-  const res = await app.inject({ url: `/api/v1/messages/${messageId}`, headers: bearer() })
-  return new Map(res.json<{ renders: Array<{ id: string, url: string }> }>().renders.map((render) => [render.id, render.url]))
-}
-
-const isSigned = (url: string) => new URL(url).searchParams.has('X-Amz-Signature')
+import { attach, bareStatus, createThread, isSigned, play, proxiedRender, renderUrls, setVisibility } from '../support/private-threads.js'
 
 t.test('a private thread\'s renders play from signed URLs only; storage refuses their bare URLs', async (t) => {
   const { app } = await build(t, { PRIVATE_RENDER_URL_TTL_SECONDS: 120 })
@@ -148,64 +103,3 @@ t.test('changing visibility applies to the renders a thread already has', async 
   t.equal((await app.inject({ url: `/api/v1/threads/${thread.id}`, headers: bearer() })).json().visibility, 'public')
 })
 
-t.test('a visibility change that stops midway is finished by the sweep', async (t) => {
-  const { app } = await build(t)
-  const baseUrl = await listen(app)
-  const thread = await createThread(app)
-  const message = await createMessage(app, thread.id)
-  const renders = [await proxiedRender(app, baseUrl, message.id), await proxiedRender(app, baseUrl, message.id, 2)]
-
-  // Storage takes the first ACL change, then fails (an outage, or the process dying midway).
-  const setObjectAcl = app.storage.setObjectAcl
-  let calls = 0
-  app.storage.setObjectAcl = async (key, acl) => {
-    if (++calls > 1) throw new Error('storage unavailable')
-    return setObjectAcl.call(app.storage, key, acl)
-  }
-  t.teardown(() => { app.storage.setObjectAcl = setObjectAcl })
-
-  const changed = await setVisibility(app, thread.id, 'private')
-  t.equal(changed.statusCode, 200, 'the visibility is recorded; what storage did not take is left to the sweeper')
-  const statuses = await Promise.all(renders.map((render) => bareStatus(app, render.id)))
-  t.same([...statuses].sort(), [200, 403], 'one object is still public')
-  t.same((await app.repository.threadsWithPendingAcl(10)).map((item) => item.id), [thread.id], 'the thread stays pending')
-  const urls = await renderUrls(app, message.id)
-  for (const render of renders) {
-    const url = urls.get(render.id)!
-    t.ok(isSigned(url), 'while pending, the renders are served signed')
-    t.ok((await play(url)).bytes.equals(render.file))
-  }
-
-  const failed = await app.sweep(SWEEP)
-  t.equal(failed.acl_reconciled, 0, 'storage still fails: nothing changed')
-  t.same((await app.repository.threadsWithPendingAcl(10)).map((item) => item.id), [thread.id], 'and the thread stays pending')
-
-  app.storage.setObjectAcl = setObjectAcl
-  const summary = await app.sweep(SWEEP)
-  t.equal(summary.acl_reconciled, 1)
-  t.same(await Promise.all(renders.map((render) => bareStatus(app, render.id))), [403, 403])
-  t.same(await app.repository.threadsWithPendingAcl(10), [], 'reconciled')
-  t.equal((await app.sweep(SWEEP)).acl_reconciled, 0, 'a second sweep has nothing to do')
-})
-
-t.test('a render attached while its thread turns private ends up private', async (t) => {
-  const { app } = await build(t)
-  const baseUrl = await listen(app)
-  const thread = await createThread(app)
-  const message = await createMessage(app, thread.id)
-  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
-
-  // The attach read the thread (public) and is about to write the message when the thread turns private.
-  const pushRender = app.repository.pushRender
-  let changed: Promise<unknown> | undefined
-  app.repository.pushRender = async (messageId, doc) => {
-    changed ??= setVisibility(app, thread.id, 'private')
-    await changed
-    return pushRender.call(app.repository, messageId, doc)
-  }
-  t.teardown(() => { app.repository.pushRender = pushRender })
-  await attach(app, message.id, render)
-  app.repository.pushRender = pushRender
-  t.equal(await bareStatus(app, render.id), 403)
-  t.ok(isSigned((await renderUrls(app, message.id)).get(render.id)!))
-})
