@@ -12,7 +12,8 @@ export const ThreadSchema = Type.Object({
   users: Type.Array(Type.String()),
   visibility: VisibilitySchema,
   messages: Type.Array(IdSchema, { description: 'Message ids, oldest first' }),
-  created_at: DateTimeSchema
+  created_at: DateTimeSchema,
+  created_by: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The user whose token created the thread (manages its members); null for the service token' }))
 })
 
 export const CreateThreadSchema = Type.Object({
@@ -25,6 +26,10 @@ export const UpdateThreadSchema = Type.Object({
   token: Type.Optional(TokenSchema),
   visibility: VisibilitySchema
 }, { additionalProperties: false })
+export const MemberBodySchema = Type.Object({
+  token: Type.Optional(TokenSchema),
+  user_id: Type.String({ minLength: 1, maxLength: 128 })
+})
 
 export const PageQuerySchema = Type.Object({
   limit: LimitSchema,

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { renderKey } from '../../services/renders/render-keys.js'
-import { bearer, build, completeUpload, createMessage, listen, putToStorage, requestUpload, uploadAudio } from '../helper.js'
+import { bearer, build, completeUpload, createMessage, listen, putToStorage, requestUpload, uploadAudio, userBearer } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { attach, bareStatus, createThread, isSigned, play, proxiedRender, renderUrls, setVisibility } from '../support/private-threads.js'
 
@@ -103,3 +103,31 @@ t.test('changing visibility applies to the renders a thread already has', async 
   t.equal((await app.inject({ url: `/api/v1/threads/${thread.id}`, headers: bearer() })).json().visibility, 'public')
 })
 
+
+t.test('a private thread: a member\'s signed URL plays; a non-member gets 404 for the thread, its messages and its renders', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const alice = await userBearer('alice')
+  const mallory = await userBearer('mallory')
+  const created = await app.inject({ method: 'POST', url: '/api/v1/threads', headers: alice, payload: { title: 'secret', visibility: 'private' } })
+  const thread = created.json()
+  const posted = await app.inject({ method: 'POST', url: '/api/v1/messages', headers: alice, payload: { parent_thread: thread.id, user_id: 'alice', snapshot: {}, renders: [] } })
+  const message = posted.json()
+  const { id, file } = await proxiedRender(app, baseUrl, message.id)
+
+  const asMember = await app.inject({ url: `/api/v1/messages/${message.id}`, headers: alice })
+  t.equal(asMember.statusCode, 200)
+  const url = asMember.json().renders[0].url
+  t.ok(isSigned(url))
+  t.ok((await play(url)).bytes.equals(file), 'the member\'s signed URL plays')
+  t.equal(await bareStatus(app, id), 403)
+
+  for (const path of [`/api/v1/threads/${thread.id}`, `/api/v1/threads/${thread.id}/messages`, `/api/v1/messages/${message.id}`, `/api/v1/renders/${id}`]) {
+    const res = await app.inject({ url: path, headers: mallory })
+    t.equal(res.statusCode, 404, `a non-member gets 404 for ${path.replace(/[0-9a-f-]{36}/g, '{id}')}`)
+    t.notMatch(res.body, /X-Amz-Signature/)
+  }
+  const changed = await app.inject({ method: 'PATCH', url: `/api/v1/threads/${thread.id}`, headers: mallory, payload: { visibility: 'public' } })
+  t.equal(changed.statusCode, 404, 'nor may a non-member change its visibility')
+  t.equal(await bareStatus(app, id), 403)
+})
