@@ -43,6 +43,8 @@ const ConfigSchema = Type.Object({
   MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
   RENDER_ACL: Type.Union([Type.Literal('public-read'), Type.Literal('private')], { default: 'public-read' }),
   UPLOAD_URL_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 900 }),
+  /** Lifetime of the signed GET URLs of private renders (SigV4 allows at most 7 days). */
+  PRIVATE_RENDER_URL_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 604_800, default: 3600 }),
   CORS_ORIGINS: Type.String({ default: '*' }),
   CLEANUP_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 3600 }),
   CLEANUP_MIN_AGE_SECONDS: Type.Integer({ minimum: 0, default: 900 }),

@@ -130,6 +130,20 @@ async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { dir
     if (!res.ok || !body.equals(TEST_BODY)) throw Object.assign(new Error(`GET ${url} answered ${res.status}`), { code: 'PublicReadFailed' })
     return url
   }))
+  results.push(await step('private object (a private thread\'s render): signed GET plays, bare URL refused', async () => {
+    await storage.setObjectAcl(presignedKey, 'private')
+    const signed = await fetch((await storage.presignGet(presignedKey, 300)).url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+    if (!signed.ok || !Buffer.from(await signed.arrayBuffer()).equals(TEST_BODY)) {
+      throw Object.assign(new Error(`the signed GET answered ${signed.status}`), { code: 'SignedReadFailed' })
+    }
+    const bare = await fetch(storage.publicUrl(presignedKey), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+    await bare.arrayBuffer()
+    if (bare.ok) {
+      throw Object.assign(new Error('the bare URL of a private object was served: a bucket policy or CDN makes the prefix public, or the store ignores object ACLs (MinIO)'),
+        { code: 'PrivateObjectReadable' })
+    }
+    return `bare URL refused with ${bare.status}`
+  }))
 }
 
 main().catch((err: unknown) => {

@@ -16,6 +16,7 @@ const LABELS: Array<[keyof SweepSummary, string]> = [
   ['expired_uploads', 'pending uploads past their URL\'s expiry'],
   ['unattached_renders', 'renders never attached to a message'],
   ['repaired', 'attaches and deletes a crash interrupted, finished'],
+  ['acl_reconciled', 'render ACLs brought to their thread\'s visibility'],
   ['scanned_objects', 'objects listed in storage'],
   ['orphan_objects', 'orphan objects (no render knows them)'],
   ['deleted_objects', 'objects deleted'],
@@ -23,7 +24,7 @@ const LABELS: Array<[keyof SweepSummary, string]> = [
   ['kept_in_use', 'queued objects kept (in use again)'],
   ['missing_object_count', 'renders whose object is missing']
 ]
-const DRY_RUN_SKIPS = new Set<keyof SweepSummary>(['repaired', 'deleted_objects', 'failed_deletions', 'kept_in_use'])
+const DRY_RUN_SKIPS = new Set<keyof SweepSummary>(['repaired', 'acl_reconciled', 'deleted_objects', 'failed_deletions', 'kept_in_use'])
 
 /** The sweep summary as lines a person reads: counts with labels, and for a dry run the keys it would delete. */
 export function formatSweepReport (summary: SweepReport, olderThan: string): string[] {

@@ -7,6 +7,7 @@ import { createDeletionQueue } from './deletion/deletion-queue.js'
 import { createSweeper, type SweepOptions, type SweepSummary } from './lifecycle/sweeper.js'
 import { createRenderAttacher } from './renders/attach-render.js'
 import { createMessageDeletion } from './renders/message-deletion.js'
+import { createRenderAcl } from './renders/render-acl.js'
 import { createRenderKeys } from './renders/render-keys.js'
 import { createRenderView } from './renders/render-view.js'
 import type { Repository } from './repository/types.js'
@@ -36,12 +37,13 @@ export interface RenderDomainDeps {
 export function createRenderDomain ({ repository, storage, config, log, clock, events = IGNORED }: RenderDomainDeps) {
   const renderKeys = createRenderKeys(storage, config.ENV, config.LEGACY_PUBLIC_BASES)
   const deletionQueue = createDeletionQueue({ repository, storage, renderKeys, env: config.ENV, log, clock, onFailed: events.deletionFailed })
+  const renderAcl = createRenderAcl({ repository, storage, config })
   const analysisQueue = createAnalysisQueue({
-    repository, storage, pool: createAnalysisPool(config.ANALYSIS_THREADS), env: config.ENV, concurrency: config.ANALYSIS_THREADS, log, clock
+    repository, storage, renderAcl, pool: createAnalysisPool(config.ANALYSIS_THREADS), env: config.ENV, concurrency: config.ANALYSIS_THREADS, log, clock
   })
-  const renderAttacher = createRenderAttacher({ repository, storage, config, clock })
+  const renderAttacher = createRenderAttacher({ repository, storage, renderAcl, config, clock })
   const messageDeletion = createMessageDeletion({ repository, renderKeys, deletionQueue, clock })
-  const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, env: config.ENV, log, clock })
+  const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, renderAcl, messageDeletion, renderKeys, env: config.ENV, log, clock })
   async function sweep (options: SweepOptions): Promise<SweepSummary> {
     try {
       const summary = await runSweep(options)
@@ -54,18 +56,19 @@ export function createRenderDomain ({ repository, storage, config, log, clock, e
   }
   return {
     renderKeys,
+    renderAcl,
     deletionQueue,
     renderAttacher,
     messageDeletion,
     analysisQueue,
     directUploads: createDirectUploads({
-      repository, storage, deletionQueue, renderAttacher, config, clock,
+      repository, storage, deletionQueue, renderAttacher, renderAcl, config, clock,
       onVerified: async (record) => {
         events.uploadCompleted(record.size_bytes ?? 0)
         await analysisQueue.enqueue(record)
       }
     }),
-    renderView: createRenderView(storage, config, createWaveformView(analysisQueue.findAnalyses, storage, config)),
+    renderView: createRenderView({ storage, repository, renderAcl, config, waveformsOf: createWaveformView(analysisQueue.findAnalyses, storage, config) }),
     sweep
   }
 }

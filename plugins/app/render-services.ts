@@ -7,6 +7,7 @@ declare module 'fastify' {
     renderAttacher: RenderDomain['renderAttacher']
     renderView: RenderDomain['renderView']
     renderKeys: RenderDomain['renderKeys']
+    renderAcl: RenderDomain['renderAcl']
     messageDeletion: RenderDomain['messageDeletion']
     directUploads: RenderDomain['directUploads']
     sweep: RenderDomain['sweep']
@@ -27,6 +28,7 @@ export default fp<ClockOptions>(async function renderServicesPlugin (fastify, op
   const domain = createRenderDomain({ repository, storage, config, log, clock, events: fastify.renderMetrics })
   fastify.decorate('clock', clock)
   fastify.decorate('renderKeys', domain.renderKeys)
+  fastify.decorate('renderAcl', domain.renderAcl)
   fastify.decorate('deletionQueue', domain.deletionQueue)
   fastify.decorate('renderAttacher', domain.renderAttacher)
   fastify.decorate('messageDeletion', domain.messageDeletion)

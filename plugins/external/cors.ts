@@ -8,7 +8,7 @@ export default fastifyCors
 export const autoConfig = (fastify: FastifyInstance): FastifyCorsOptions => ({
   // A list is matched exactly and the allowed origin echoed; a list holding `*` answers `*`.
   origin: corsOrigins(fastify.config.CORS_ORIGINS),
-  methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+  methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
   allowedHeaders: ['authorization', 'content-type'],
   // As the bucket's CORS rule; Chromium caps it at 2 hours anyway.
   maxAge: 3000

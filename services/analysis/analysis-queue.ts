@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyBaseLogger } from 'fastify'
 import type { AnalysisRecord, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
+import type { RenderAcl } from '../renders/render-acl.js'
 import { peaksKeysOf } from '../renders/render-keys.js'
 import { hasDecoder, UndecodableAudioError } from './decoders/index.js'
 import type { AnalysisPool } from './analysis-pool.js'
@@ -17,6 +18,8 @@ interface Deps {
   repository: Repository
   storage: ObjectStorage
   pool: AnalysisPool
+  /** The waveform files get their render's ACL. */
+  renderAcl: Pick<RenderAcl, 'currentAcl'>
   env: string
   /** Jobs run at once (the pool's threads). */
   concurrency: number
@@ -29,7 +32,7 @@ interface Deps {
  * one conditional write, so two instances never analyse one render at once; a crash only delays a
  * job (its claim lapses); failures are retried with backoff, then marked failed with the reason.
  */
-export function createAnalysisQueue ({ repository, storage, pool, env, concurrency, log, clock = () => new Date() }: Deps) {
+export function createAnalysisQueue ({ repository, storage, renderAcl, pool, env, concurrency, log, clock = () => new Date() }: Deps) {
   const holder = randomUUID()
   const now = () => clock().toISOString()
   let stopping = new AbortController()
@@ -77,8 +80,9 @@ export function createAnalysisQueue ({ repository, storage, pool, env, concurren
     if (keys === null) throw new UndecodableAudioError(`The render's key ${job.key} is outside the renders prefix`)
     const { url } = await storage.presignGet(job.key, SIGNED_READ_SECONDS)
     const result = await pool.run({ url, format: job.format }, stopping.signal)
-    await storage.putObject(keys.overview, Buffer.from(JSON.stringify(result.overview)), { contentType: 'application/json' })
-    await storage.putObject(keys.zoom, Buffer.from(JSON.stringify(result.zoom)), { contentType: 'application/json' })
+    const acl = renderAcl.currentAcl(render)
+    await storage.putObject(keys.overview, Buffer.from(JSON.stringify(result.overview)), { contentType: 'application/json', acl })
+    await storage.putObject(keys.zoom, Buffer.from(JSON.stringify(result.zoom)), { contentType: 'application/json', acl })
     await repository.settleAnalysis(job.render_id, holder, {
       state: 'ready',
       claimed_by: null,
@@ -94,6 +98,8 @@ export function createAnalysisQueue ({ repository, storage, pool, env, concurren
     // Deleted while we decoded: its deletion may have run before our files existed, so they go now.
     const after = await repository.findRender(job.render_id)
     if (after === null || after.state === 'deleting') await storage.deleteObjects([keys.overview, keys.zoom])
+    // Its ACL changed while we decoded (a thread's visibility): the files follow (see render-acl.ts).
+    else if (renderAcl.currentAcl(after) !== acl) await Promise.all([keys.overview, keys.zoom].map((key) => storage.setObjectAcl(key, renderAcl.currentAcl(after))))
     log.info({ render_id: job.render_id, duration: result.duration }, 'render analysed')
   }
 

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
 import type { MessageDeletion } from '../renders/message-deletion.js'
+import type { RenderAcl } from '../renders/render-acl.js'
 import { peaksOwnerId, rendersPrefix, uploadsPrefix, type RenderKeys } from '../renders/render-keys.js'
 import { INTERRUPTED_AFTER_MS, deletingFields, orphanRecord } from '../renders/render-record.js'
 import type { RenderState, Repository, StaleQuery } from '../repository/types.js'
@@ -44,6 +45,8 @@ export interface SweepSummary {
   unattached_renders: number
   /** Attaches and deletes that a crash interrupted, finished now. */
   repaired: number
+  /** Render objects whose ACL was brought to their thread's visibility (a visibility change that did not finish). */
+  acl_reconciled: number
   scanned_objects: number
   orphan_objects: number
   deleted_objects: number
@@ -65,6 +68,7 @@ interface Deps {
   storage: ObjectStorage
   deletionQueue: DeletionQueue
   renderAttacher: RenderAttacher
+  renderAcl: RenderAcl
   messageDeletion: MessageDeletion
   renderKeys: RenderKeys
   env: string
@@ -81,7 +85,7 @@ interface Deps {
  * renewed while it runs); every record it expires is decided by a conditional write.
  */
 export function createSweeper (deps: Deps) {
-  const { repository, storage, deletionQueue, renderAttacher, messageDeletion, renderKeys, log, clock = () => new Date() } = deps
+  const { repository, storage, deletionQueue, renderAttacher, renderAcl, messageDeletion, renderKeys, log, clock = () => new Date() } = deps
 
   return async function sweep (options: SweepOptions): Promise<SweepSummary> {
     const startedAt = clock()
@@ -92,6 +96,7 @@ export function createSweeper (deps: Deps) {
       expired_uploads: 0,
       unattached_renders: 0,
       repaired: 0,
+      acl_reconciled: 0,
       scanned_objects: 0,
       orphan_objects: 0,
       deleted_objects: 0,
@@ -114,6 +119,9 @@ export function createSweeper (deps: Deps) {
       await keepLease()
       if (!options.dryRun) {
         summary.repaired = await repair(ago(INTERRUPTED_AFTER_MS))
+        summary.acl_reconciled = await renderAcl.reconcilePending(BATCH, (err, threadId) => {
+          log.warn({ err, threadId }, 'render ACLs of a thread not reconciled; the next sweep retries')
+        })
         await backfillLegacyRenders({ repository, renderKeys, log, onlyOnce: true })
         await keepLease()
       }

@@ -4,6 +4,7 @@ import { conflict, notFound, renderDeleted, unprocessable } from '../errors.js'
 import type { MessageDoc, RenderDoc, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import { AUDIO_FORMATS } from '../audio/audio-formats.js'
+import type { RenderAcl } from './render-acl.js'
 import { formatOfRenderKey } from './render-keys.js'
 import { newRenderRecord } from './render-record.js'
 import { docFromRecord } from './render-view.js'
@@ -11,6 +12,7 @@ import { docFromRecord } from './render-view.js'
 interface Deps {
   repository: Repository
   storage: ObjectStorage
+  renderAcl: RenderAcl
   config: Pick<AppConfig, 'ENV'>
   clock?: () => Date
 }
@@ -23,7 +25,7 @@ const CLAIM_ATTEMPTS = 3
  * write ready → attaching(message) — decides every race (another attach, the sweeper expiring the
  * render, a message delete); the message's renders array is written only after it.
  */
-export function createRenderAttacher ({ repository, storage, config, clock = () => new Date() }: Deps) {
+export function createRenderAttacher ({ repository, storage, renderAcl, config, clock = () => new Date() }: Deps) {
   const now = () => clock().toISOString()
 
   /** Our record of the render the client names; a stored object with no record (seed era) is adopted. */
@@ -96,8 +98,12 @@ export function createRenderAttacher ({ repository, storage, config, clock = () 
 
   const docOf = (record: RenderRecord): RenderDoc => docFromRecord(record, storage.publicUrl(record.key))
 
-  /** Writes a claimed render into its message; a message gone meanwhile gets its claim back. */
-  async function link (record: RenderRecord, messageId: string) {
+  /**
+   * Writes a claimed render into its message, after its object got the thread's ACL (a render
+   * uploaded before it was attached has the default one); a message gone meanwhile gets its claim back.
+   */
+  async function link (claimed: RenderRecord, messageId: string) {
+    const record = await renderAcl.settleForMessage(claimed, messageId)
     const pushed = await repository.pushRender(messageId, docOf(record))
     if (pushed === 'no_message') {
       await release([record], messageId)
@@ -128,6 +134,8 @@ export function createRenderAttacher ({ repository, storage, config, clock = () 
       const claimed: RenderRecord[] = []
       try {
         for (const record of records) claimed.push(await claim(record, message.id))
+        const thread = () => repository.findThread(message.parent_thread)
+        for (const [index, record] of claimed.entries()) claimed[index] = await renderAcl.settle(record, thread)
       } catch (err) {
         await release(claimed, message.id)
         throw err
@@ -146,9 +154,10 @@ export function createRenderAttacher ({ repository, storage, config, clock = () 
     /** Finishes an attach that stopped between its claim and its message write (a crash). */
     async repairClaim (record: RenderRecord): Promise<void> {
       if (record.state !== 'attaching' || record.message_id === null) return
-      const pushed = await repository.pushRender(record.message_id, docOf(record))
-      if (pushed === 'no_message') await release([record], record.message_id)
-      else await markAttached([record], record.message_id)
+      const settled = await renderAcl.settleForMessage(record, record.message_id)
+      const pushed = await repository.pushRender(record.message_id, docOf(settled))
+      if (pushed === 'no_message') await release([settled], record.message_id)
+      else await markAttached([settled], record.message_id)
     }
   }
 }

@@ -26,6 +26,7 @@ export function newRenderRecord (fields: Required & Partial<RenderRecord>): Rend
     last_error: null,
     claimed_by: null,
     acl: null,
+    uploaded_by: null,
     ...fields
   }
 }

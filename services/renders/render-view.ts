@@ -1,25 +1,40 @@
 import type { AppConfig } from '../../config.js'
-import type { MessageDoc, RenderDoc, RenderRecord } from '../repository/types.js'
+import type { MessageDoc, RenderDoc, RenderRecord, Repository, ThreadDoc } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { Render } from '../../schemas/renders.js'
 import type { WaveformsOf } from '../analysis/waveform-view.js'
+import type { RenderAcl } from './render-acl.js'
 
-const PLAYBACK_URL_SECONDS = 3600
+interface Deps {
+  storage: ObjectStorage
+  repository: Repository
+  renderAcl: RenderAcl
+  config: Pick<AppConfig, 'PRIVATE_RENDER_URL_TTL_SECONDS'>
+  /** The waveform fields of renders (none when absent). */
+  waveformsOf?: WaveformsOf
+}
 
-/** Builds the seed's Render JSON with a playable URL: public/CDN, or a signed GET for private renders. */
-export function createRenderView (storage: ObjectStorage, config: Pick<AppConfig, 'RENDER_ACL'>, waveformsOf: WaveformsOf = async () => new Map()) {
-  async function playableUrl (key: string | undefined, storedUrl: string): Promise<string> {
-    if (config.RENDER_ACL !== 'private') return storedUrl
+/**
+ * Builds the seed's Render JSON with a playable URL: the public/CDN URL when the object is public,
+ * a short-lived signed GET otherwise. A thread's renders are signed while it is private or while a
+ * visibility change is being applied to them (their objects may still be private). Waveform URLs
+ * are signed exactly when their render's URL is.
+ */
+export function createRenderView ({ storage, repository, renderAcl, config, waveformsOf = async () => new Map() }: Deps) {
+  const signsThread = (thread: ThreadDoc | null) => thread === null || thread.renders_acl_pending === true || renderAcl.aclForThread(thread) === 'private'
+
+  async function playableUrl (key: string | undefined, storedUrl: string, signed: boolean): Promise<string> {
+    if (!signed) return storedUrl
     const resolvedKey = key ?? storage.keyFromUrl(storedUrl)
     if (resolvedKey === null) return storedUrl
-    return (await storage.presignGet(resolvedKey, PLAYBACK_URL_SECONDS)).url
+    return (await storage.presignGet(resolvedKey, config.PRIVATE_RENDER_URL_TTL_SECONDS)).url
   }
 
-  async function fromDoc (render: RenderDoc, waveforms?: Awaited<ReturnType<WaveformsOf>>): Promise<Render> {
-    waveforms ??= await waveformsOf([render])
+  async function fromDoc (render: RenderDoc, signed: boolean, waveforms?: Awaited<ReturnType<WaveformsOf>>): Promise<Render> {
+    waveforms ??= await waveformsOf([render], signed)
     return {
       id: render.id,
-      url: await playableUrl(render.key, render.url),
+      url: await playableUrl(render.key, render.url, signed),
       format: render.format,
       bitrate: render.bitrate ?? null,
       duration: render.duration ?? null,
@@ -29,12 +44,21 @@ export function createRenderView (storage: ObjectStorage, config: Pick<AppConfig
     }
   }
 
+  /** A thread's messages: `thread` when the caller has read it, else each message's thread is read. */
+  async function message (message: MessageDoc, thread?: ThreadDoc | null) {
+    const signed = signsThread(thread === undefined ? await repository.findThread(message.parent_thread) : thread)
+    const waveforms = await waveformsOf(message.renders, signed)
+    return { ...message, renders: await Promise.all(message.renders.map((render) => fromDoc(render, signed, waveforms))) }
+  }
+
   return {
-    fromDoc: (render: RenderDoc) => fromDoc(render),
-    fromRecord: (record: RenderRecord) => fromDoc(docFromRecord(record, storage.publicUrl(record.key))),
-    async message (message: MessageDoc) {
-      const waveforms = await waveformsOf(message.renders)
-      return { ...message, renders: await Promise.all(message.renders.map((render) => fromDoc(render, waveforms))) }
+    message,
+    async fromRecord (record: RenderRecord): Promise<Render> {
+      const attached = (record.state === 'attaching' || record.state === 'attached') && record.message_id !== null
+      const signed = attached
+        ? signsThread(await renderAcl.threadOfMessage(record.message_id!)) || renderAcl.currentAcl(record) === 'private'
+        : renderAcl.currentAcl(record) === 'private'
+      return fromDoc(docFromRecord(record, storage.publicUrl(record.key)), signed)
     }
   }
 }

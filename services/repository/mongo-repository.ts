@@ -1,6 +1,6 @@
 import type { Filter, MongoDbLike } from './mongo-like.js'
 import { isDuplicateKey } from './mongo-like.js'
-import type { AnalysisRecord, MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
+import { LIVE_STATES, type AnalysisRecord, type MessageDoc, type Page, type RenderDoc, type RenderRecord, type Repository, type StaleQuery, type ThreadDoc } from './types.js'
 
 const NO_ID = { projection: { _id: 0 as const } }
 const AFTER = { returnDocument: 'after' as const, projection: { _id: 0 as const } }
@@ -30,6 +30,8 @@ export async function ensureMongoIndexes (db: MongoDbLike) {
     db.collection('renders').createIndex({ state: 1, next_attempt_at: 1 }),
     db.collection('analyses').createIndex({ render_id: 1 }, { unique: true }),
     db.collection('analyses').createIndex({ state: 1, next_attempt_at: 1 }),
+    db.collection('renders').createIndex({ uploaded_by: 1, state: 1 }),
+    db.collection('threads').createIndex({ users: 1, created_at: -1, id: -1 }),
     db.collection('leases').createIndex({ name: 1 }, { unique: true }),
     db.collection('state').createIndex({ name: 1 }, { unique: true })
   ])
@@ -67,11 +69,20 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     async close () {},
 
     async insertThread (thread) {
-      await threads.insertOne({ ...thread, visibility: thread.visibility ?? 'public', renders_acl_pending: thread.renders_acl_pending === true, deleted_at: null })
+      await threads.insertOne({
+        ...thread, created_by: thread.created_by ?? null, visibility: thread.visibility ?? 'public', renders_acl_pending: thread.renders_acl_pending === true, deleted_at: null
+      })
     },
     async findThread (id) { return await threads.findOne({ id, ...LIVE }, NO_ID) as ThreadDoc | null },
-    async listThreads (page) {
-      return await threads.find({ ...LIVE, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
+    async listThreads (page, memberId) {
+      const members = memberId === undefined ? {} : { users: memberId }
+      return await threads.find({ ...LIVE, ...members, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
+    },
+    async addThreadMember (threadId, userId) {
+      return await threads.findOneAndUpdate({ id: threadId, ...LIVE }, { $addToSet: { users: userId } }, AFTER) as ThreadDoc | null
+    },
+    async removeThreadMember (threadId, userId) {
+      return await threads.findOneAndUpdate({ id: threadId, ...LIVE }, { $pull: { users: userId } }, AFTER) as ThreadDoc | null
     },
     async markThreadDeleting (id, now) {
       return await threads.findOneAndUpdate({ id, ...LIVE }, { $set: { deleted_at: now } }, AFTER) as ThreadDoc | null
@@ -170,6 +181,11 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     async rendersOfMessages (messageIds, states) {
       if (messageIds.length === 0) return []
       return await renders.find({ message_id: { $in: messageIds }, state: { $in: states } }, { ...NO_ID, sort: { id: 1 } }).toArray() as unknown as RenderRecord[]
+    },
+    async storedBytesOf (userId) {
+      // Summed here rather than with $group: the repository keeps to find/update (mingo runs the same calls).
+      const docs = await renders.find({ uploaded_by: userId, state: { $in: LIVE_STATES } }, { projection: { _id: 0, size_bytes: 1, declared_size: 1 } }).toArray()
+      return docs.reduce((sum, doc) => sum + ((doc.size_bytes ?? doc.declared_size ?? 0) as number), 0)
     },
 
     async claimDueDeletions (now, holder, leaseUntil, limit, only = {}) {

@@ -12,7 +12,8 @@ CREATE TABLE IF NOT EXISTS threads (
   created_at TEXT NOT NULL,
   deleted_at TEXT,
   visibility TEXT NOT NULL DEFAULT 'public',
-  renders_acl_pending INTEGER NOT NULL DEFAULT 0
+  renders_acl_pending INTEGER NOT NULL DEFAULT 0,
+  created_by TEXT
 );
 CREATE INDEX IF NOT EXISTS threads_by_time ON threads (created_at, id);
 
@@ -48,7 +49,8 @@ CREATE TABLE IF NOT EXISTS renders (
   next_attempt_at TEXT,
   last_error TEXT,
   claimed_by TEXT,
-  acl TEXT
+  acl TEXT,
+  uploaded_by TEXT
 );
 CREATE INDEX IF NOT EXISTS renders_by_state_expiry ON renders (state, expires_at);
 CREATE INDEX IF NOT EXISTS renders_by_state_created ON renders (state, created_at);
@@ -56,6 +58,7 @@ CREATE INDEX IF NOT EXISTS renders_by_state_updated ON renders (state, updated_a
 CREATE INDEX IF NOT EXISTS renders_by_message ON renders (message_id);
 CREATE INDEX IF NOT EXISTS renders_by_upload_key ON renders (upload_key);
 CREATE INDEX IF NOT EXISTS renders_due ON renders (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS renders_by_uploader ON renders (uploaded_by, state);
 
 CREATE TABLE IF NOT EXISTS analyses (
   render_id TEXT PRIMARY KEY,
@@ -113,6 +116,8 @@ export function migrateSqlite (db: Database.Database) {
     for (const [table, column, definition] of ADDED_COLUMNS) {
       if (hasTable(db, table) && !hasColumn(db, table, column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
     }
+    if (hasTable(db, 'threads') && !hasColumn(db, 'threads', 'created_by')) db.exec('ALTER TABLE threads ADD COLUMN created_by TEXT')
+    if (hasTable(db, 'renders') && !hasColumn(db, 'renders', 'uploaded_by')) db.exec('ALTER TABLE renders ADD COLUMN uploaded_by TEXT')
     db.exec(SCHEMA)
     if (hasTable(db, 'render_records')) {
       db.exec(`INSERT OR IGNORE INTO renders (id, key, upload_key, state, format, content_type, declared_size, size_bytes, bitrate, duration,
@@ -151,4 +156,5 @@ export interface ThreadRow {
   deleted_at: string | null
   visibility: 'public' | 'private'
   renders_acl_pending: number
+  created_by: string | null
 }

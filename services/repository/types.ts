@@ -35,6 +35,8 @@ export interface ThreadDoc {
   created_at: string
   /** Set when a delete has started: the thread is gone for readers and writers. */
   deleted_at?: string | null
+  /** The user whose token created it (manages its members); null or absent for threads of the service token or the seed. */
+  created_by?: string | null
 }
 
 export interface MessageDoc {
@@ -93,6 +95,8 @@ export interface RenderRecord {
   next_attempt_at: string | null
   last_error: string | null
   claimed_by: string | null
+  /** The user whose token asked for the upload (only they complete it; it counts toward their quota); null for the service token. */
+  uploaded_by: string | null
 }
 
 export type AnalysisState = 'pending' | 'ready' | 'failed'
@@ -159,7 +163,12 @@ export interface Repository {
   insertThread (thread: ThreadDoc): Promise<void>
   /** Live threads only. */
   findThread (id: string): Promise<ThreadDoc | null>
-  listThreads (page: Page): Promise<ThreadDoc[]>
+  /** Newest first; with `memberId`, only threads whose users include it. */
+  listThreads (page: Page, memberId?: string): Promise<ThreadDoc[]>
+  /** One conditional write on a live thread: adds the user unless present; null when no live thread has this id. */
+  addThreadMember (threadId: string, userId: string): Promise<ThreadDoc | null>
+  /** One conditional write on a live thread: removes the user; null when no live thread has this id. */
+  removeThreadMember (threadId: string, userId: string): Promise<ThreadDoc | null>
   /** live → deleting, once; null when no live thread has this id. */
   markThreadDeleting (id: string, now: string): Promise<ThreadDoc | null>
   /** Adds the message id to a live thread; false when the thread is gone or going. */
@@ -209,6 +218,8 @@ export interface Repository {
   /** Records of these messages in one of `states`. */
   rendersOfMessages (messageIds: string[], states: RenderState[]): Promise<RenderRecord[]>
   countStaleRenders (query: StaleQuery): Promise<number>
+  /** Bytes of the user's live records: measured size, else the declared size of a pending upload. */
+  storedBytesOf (userId: string): Promise<number>
 
   /**
    * Claims due deleting records for `holder` until `leaseUntil` with one conditional write, and

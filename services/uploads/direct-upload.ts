@@ -6,6 +6,7 @@ import type { RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import type { RenderAttacher } from '../renders/attach-render.js'
+import type { RenderAcl } from '../renders/render-acl.js'
 import { renderKey, uploadKey } from '../renders/render-keys.js'
 import { INTERRUPTED_AFTER_MS, deletingFields, newRenderRecord } from '../renders/render-record.js'
 import { verifyStoredAudio } from './verify-stored-audio.js'
@@ -17,7 +18,8 @@ interface Deps {
   storage: ObjectStorage
   deletionQueue: DeletionQueue
   renderAttacher: RenderAttacher
-  config: Pick<AppConfig, 'ENV' | 'MAX_UPLOAD_BYTES' | 'UPLOAD_URL_TTL_SECONDS'>
+  renderAcl: RenderAcl
+  config: Pick<AppConfig, 'ENV' | 'MAX_UPLOAD_BYTES' | 'UPLOAD_URL_TTL_SECONDS' | 'RENDER_ACL'>
   clock?: () => Date
   /** Called once per upload, by the request whose write made it ready. */
   onVerified?: (record: RenderRecord) => void | Promise<void>
@@ -39,12 +41,12 @@ export interface UploadRequest {
  * key and verifies that copy. No URL we issued can write the render's key, so the verified bytes
  * never change.
  */
-export function createDirectUploads ({ repository, storage, deletionQueue, renderAttacher, config, clock = () => new Date(), onVerified = () => {} }: Deps) {
+export function createDirectUploads ({ repository, storage, deletionQueue, renderAttacher, renderAcl, config, clock = () => new Date(), onVerified = () => {} }: Deps) {
   const now = () => clock().toISOString()
   /** Completes already running in this process, shared by concurrent requests for the same upload. */
   const completing = new Map<string, Promise<RenderRecord>>()
 
-  async function start (request: UploadRequest) {
+  async function start (request: UploadRequest, uploadedBy: string | null = null) {
     if (request.size_bytes > config.MAX_UPLOAD_BYTES) throw payloadTooLarge(config.MAX_UPLOAD_BYTES)
     const format = AUDIO_FORMATS[request.format]
     const contentType = request.content_type ?? format.contentType
@@ -73,7 +75,8 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       duration: request.duration ?? null,
       message_id: request.message_id ?? null,
       expires_at: upload.expiresAt.toISOString(),
-      created_at: createdAt
+      created_at: createdAt,
+      uploaded_by: uploadedBy
     }))
     return {
       render_id: id,
@@ -90,9 +93,13 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     throw unprocessable(reason)
   }
 
-  /** verifying → ready with the measured fields; the copy it verified is the render's object. */
-  async function verifyAndPromote (record: RenderRecord): Promise<RenderRecord> {
-    const copied = await storage.copyObject(record.upload_key!, record.key, { contentType: record.content_type })
+  /**
+   * verifying → ready with the measured fields; the copy it verified is the render's object. The
+   * copy gets the ACL of the thread it is completed for, so a private thread's render is never public.
+   */
+  async function verifyAndPromote (record: RenderRecord, target: string | null): Promise<RenderRecord> {
+    const acl = target === null ? config.RENDER_ACL : renderAcl.aclForThread(await renderAcl.threadOfMessage(target))
+    const copied = await storage.copyObject(record.upload_key!, record.key, { contentType: record.content_type, acl })
     if (!copied) {
       await repository.updateRenderIf(record.id, { state: ['verifying'] }, { state: 'pending', updated_at: now() })
       throw conflict('The file has not been uploaded yet: PUT it to the upload URL, then complete')
@@ -114,6 +121,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       bitrate: record.bitrate ?? audio.bitrate,
       duration: record.duration ?? audio.duration,
       message_id: null,
+      acl,
       updated_at: now()
     })
     // Lost only to the sweeper expiring the upload meanwhile: the worker deletes both objects.
@@ -128,7 +136,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
    * left by a process that stopped mid-way is taken over once it is INTERRUPTED_AFTER_MS old, by a
    * write conditional on its unchanged updated_at, so only one request takes it over.
    */
-  async function verifyOnce (record: RenderRecord): Promise<RenderRecord> {
+  async function verifyOnce (record: RenderRecord, target: string | null): Promise<RenderRecord> {
     let claimed = await repository.updateRenderIf(record.id, { state: ['pending'] }, { state: 'verifying', updated_at: now() })
     if (claimed === null) {
       const current = await repository.findRender(record.id)
@@ -142,7 +150,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       }
     }
     try {
-      return await verifyAndPromote(claimed)
+      return await verifyAndPromote(claimed, target)
     } catch (err) {
       // A storage error mid-way leaves the upload to be completed again.
       await repository.updateRenderIf(record.id, { state: ['verifying'] }, { state: 'pending', updated_at: now() })
@@ -170,7 +178,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       let running = completing.get(renderId)
       if (running === undefined) {
         const pending = record
-        running = verifyOnce(pending).finally(() => completing.delete(renderId))
+        running = verifyOnce(pending, target).finally(() => completing.delete(renderId))
         completing.set(renderId, running)
       }
       record = await running

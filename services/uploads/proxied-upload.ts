@@ -3,7 +3,7 @@ import type { MultipartFile } from '@fastify/multipart'
 import { AUDIO_FORMATS, type AudioFormat } from '../audio/audio-formats.js'
 import { WrongAudioFormatError } from '../audio/inspect-audio.js'
 import { badRequest, payloadTooLarge, renderDeleted, unauthorized, unsupportedMediaType } from '../errors.js'
-import type { RenderRecord, Repository } from '../repository/types.js'
+import type { ObjectAcl, RenderRecord, Repository } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import { renderKey } from '../renders/render-keys.js'
@@ -22,7 +22,11 @@ interface Deps {
   deletionQueue: DeletionQueue
   env: string
   maxUploadBytes: number
+  /** The ACL the object is stored with (RENDER_ACL); attaching it to a private thread's message makes it private. */
+  defaultAcl: ObjectAcl
   verifyFormToken: (request: FastifyRequest, token: string | undefined) => Promise<void>
+  /** The caller's quota: refuses `bytes` more (413) for the request's user. */
+  checkQuota: (request: FastifyRequest, bytes: number) => Promise<void>
   log: FastifyBaseLogger
 }
 
@@ -55,8 +59,12 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
         await deps.verifyFormToken(request, raw.token)
       }
       // The claimed format names the key, so it must be known before the first byte is stored.
-      record = await recordUpload(parseUploadFields(raw).format)
+      const { format } = parseUploadFields(raw)
+      // The file is at least the body less its envelope: a user with no room left is refused before any byte is stored.
+      if (Number.isFinite(declaredLength)) await deps.checkQuota(request, Math.max(0, declaredLength - MULTIPART_OVERHEAD_BYTES))
+      record = await recordUpload(format, request.caller?.kind === 'user' ? request.caller.userId : null)
       size = await storeFile(part, record)
+      await deps.checkQuota(request, size)
     }
     if (record === undefined || size === undefined) throw badRequest('The multipart field "file" is required')
     const fields = parseUploadFields(raw)
@@ -70,6 +78,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       bitrate: fields.bitrate ?? audio.bitrate,
       duration: fields.duration ?? audio.duration,
       expires_at: null,
+      acl: deps.defaultAcl,
       updated_at: new Date().toISOString()
     })
     if (ready === null) throw renderDeleted()
@@ -79,7 +88,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
     throw err
   }
 
-  async function recordUpload (format: AudioFormat) {
+  async function recordUpload (format: AudioFormat, uploadedBy: string | null) {
     const id = newId()
     const createdAt = monotonicNow()
     const pending = newRenderRecord({
@@ -89,14 +98,15 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       content_type: AUDIO_FORMATS[format].contentType,
       state: 'pending',
       expires_at: new Date(Date.parse(createdAt) + PROXIED_UPLOAD_WINDOW_MS).toISOString(),
-      created_at: createdAt
+      created_at: createdAt,
+      uploaded_by: uploadedBy
     })
     await repository.insertRender(pending)
     return pending
   }
 
   async function storeFile (part: MultipartFile, record: RenderRecord) {
-    const { size } = await storage.putObject(record.key, part.file, { contentType: record.content_type })
+    const { size } = await storage.putObject(record.key, part.file, { contentType: record.content_type, acl: deps.defaultAcl })
     if (part.file.truncated) throw payloadTooLarge(maxUploadBytes)
     return size
   }

@@ -16,6 +16,7 @@ const summary = (extra: Partial<SweepReport> = {}): SweepReport => ({
   expired_uploads: 2,
   unattached_renders: 1,
   repaired: 0,
+  acl_reconciled: 0,
   scanned_objects: 1234,
   orphan_objects: 25,
   deleted_objects: 0,

@@ -11,6 +11,7 @@ const SweepSummarySchema = Type.Object({
   dry_run: Type.Boolean(),
   expired_uploads: Type.Integer(),
   unattached_renders: Type.Integer(),
+  acl_reconciled: Type.Integer({ description: 'Render objects given their thread\'s ACL (a visibility change that had not finished)' }),
   scanned_objects: Type.Integer(),
   orphan_objects: Type.Integer(),
   deleted_objects: Type.Integer(),
