@@ -24,6 +24,8 @@ interface Deps {
   verifyFormToken: (request: FastifyRequest, token: string | undefined) => Promise<void>
   /** The caller's quota: refuses `bytes` more (413) for the request's user. */
   checkQuota: (request: FastifyRequest, bytes: number) => Promise<void>
+  /** The upload rate limit, for a caller known only from the form's token field. */
+  countUpload: () => Promise<void>
   log: FastifyBaseLogger
 }
 
@@ -54,6 +56,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       if (!request.tokenVerified) {
         if (raw.token === undefined) throw unauthorized('Send the token field before the file, or use Authorization: Bearer')
         await deps.verifyFormToken(request, raw.token)
+        await deps.countUpload()
       }
       parseUploadFields(raw)
       // The file is at least the body less its envelope: a user with no room left is refused before any byte is stored.

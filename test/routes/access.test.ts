@@ -115,6 +115,12 @@ t.test('rate limit: the N+1th upload request in the window is 429 with retry-aft
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 600, 'retry-after in seconds')
   t.equal((await as(app, 'bob', 'POST', '/api/v1/uploads', { size_bytes: 100 })).statusCode, 201, 'another user has their own budget')
   for (let i = 0; i < 4; i++) t.equal((await as(app, null, 'POST', '/api/v1/uploads', { size_bytes: 100 })).statusCode, 201, 'the service token is not limited')
+  const baseUrl = await listen(app)
+  const mp3 = makeMp3Tone({ seconds: 0.5 })
+  const formToken = await uploadAudio(baseUrl, mp3, { token: await userToken('alice') })
+  t.equal(formToken.status, 429, 'a user token in the form field counts too')
+  t.same(await listStoredKeys(app), [], 'refused before anything is stored')
+  t.equal((await uploadAudio(baseUrl, mp3)).status, 200, 'the seed client\'s form-field service token is not limited')
 })
 
 t.test('API_TOKEN_ACTS_AS_ANY_USER=false: the service token is refused; user tokens work', async (t) => {

@@ -10,7 +10,7 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     onError: renderMetrics.countRefusals,
-    preHandler: fastify.limitUploads,
+    preHandler: fastify.countUpload,
     schema: {
       tags: ['Uploads'],
       summary: 'Get a presigned PUT URL to upload an MP3 straight to storage',
@@ -30,7 +30,7 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/complete', {
     onError: renderMetrics.countRefusals,
-    preHandler: fastify.limitUploads,
+    preHandler: fastify.countUpload,
     schema: {
       tags: ['Uploads'],
       summary: 'Verify an uploaded object and make it a render (idempotent)',
