@@ -73,7 +73,9 @@ export function createAccess (repository: Repository) {
       if (caller.kind !== 'user') return
       for (const input of inputs) {
         const record = await repository.findRender(input.id)
-        if (record !== null && record.uploaded_by !== null && record.uploaded_by !== caller.userId) throw notFound('Render')
+        // Records written before uploaders were recorded have no field at all.
+        const uploader = record?.uploaded_by ?? null
+        if (uploader !== null && uploader !== caller.userId) throw notFound('Render')
       }
     }
   }

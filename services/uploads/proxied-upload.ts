@@ -27,6 +27,8 @@ interface Deps {
   verifyFormToken: (request: FastifyRequest, token: string | undefined) => Promise<void>
   /** The caller's quota: refuses `bytes` more (413) for the request's user. */
   checkQuota: (request: FastifyRequest, bytes: number) => Promise<void>
+  /** The upload rate limit, for a caller known only from the form's token field. */
+  countUpload: () => Promise<void>
   log: FastifyBaseLogger
 }
 
@@ -57,6 +59,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       if (!request.tokenVerified) {
         if (raw.token === undefined) throw unauthorized('Send the token field before the file, or use Authorization: Bearer')
         await deps.verifyFormToken(request, raw.token)
+        await deps.countUpload()
       }
       // The claimed format names the key, so it must be known before the first byte is stored.
       const { format } = parseUploadFields(raw)

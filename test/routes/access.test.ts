@@ -1,5 +1,6 @@
 import t from 'tap'
-import { bearer, build, countRenderRecords, listStoredKeys, userBearer } from '../helper.js'
+import { bearer, build, countRenderRecords, listen, listStoredKeys, uploadAudio, userBearer, userToken } from '../helper.js'
+import { makeMp3Tone } from '../support/audio.js'
 
 type App = Awaited<ReturnType<typeof build>>['app']
 
@@ -89,6 +90,20 @@ t.test('quota: the upload URL that would pass USER_QUOTA_BYTES is refused with 4
   t.equal((await as(app, null, 'POST', '/api/v1/uploads', { size_bytes: 5000 })).statusCode, 201, 'the service token has no quota')
 })
 
+t.test('quota on the proxied upload: a file over the quota is refused with 413 and its object deleted', async (t) => {
+  const { app } = await build(t, { USER_QUOTA_BYTES: 2000 })
+  const baseUrl = await listen(app)
+  const mp3 = makeMp3Tone({ seconds: 0.5 })
+  t.ok(mp3.length > 2000)
+  const refused = await uploadAudio(baseUrl, mp3, { token: await userToken('alice') })
+  t.equal(refused.status, 413)
+  t.match(refused.body, { code: 'QUOTA_EXCEEDED', message: 'This upload would exceed your storage quota: 2000 bytes left' })
+  t.same(await listStoredKeys(app), [], 'the stored object is gone')
+  t.equal(await countRenderRecords(app), 0, 'and its record')
+  const served = await uploadAudio(baseUrl, mp3)
+  t.equal(served.status, 200, 'the service token has no quota')
+})
+
 t.test('rate limit: the N+1th upload request in the window is 429 with retry-after; per user', async (t) => {
   const { app } = await build(t, { UPLOAD_RATE_LIMIT_MAX: 3, UPLOAD_RATE_LIMIT_WINDOW_SECONDS: 600 })
   const first = await as(app, 'alice', 'POST', '/api/v1/uploads', { size_bytes: 100 })
@@ -100,6 +115,12 @@ t.test('rate limit: the N+1th upload request in the window is 429 with retry-aft
   t.ok(Number(limited.headers['retry-after']) > 0 && Number(limited.headers['retry-after']) <= 600, 'retry-after in seconds')
   t.equal((await as(app, 'bob', 'POST', '/api/v1/uploads', { size_bytes: 100 })).statusCode, 201, 'another user has their own budget')
   for (let i = 0; i < 4; i++) t.equal((await as(app, null, 'POST', '/api/v1/uploads', { size_bytes: 100 })).statusCode, 201, 'the service token is not limited')
+  const baseUrl = await listen(app)
+  const mp3 = makeMp3Tone({ seconds: 0.5 })
+  const formToken = await uploadAudio(baseUrl, mp3, { token: await userToken('alice') })
+  t.equal(formToken.status, 429, 'a user token in the form field counts too')
+  t.same(await listStoredKeys(app), [], 'refused before anything is stored')
+  t.equal((await uploadAudio(baseUrl, mp3)).status, 200, 'the seed client\'s form-field service token is not limited')
 })
 
 t.test('API_TOKEN_ACTS_AS_ANY_USER=false: the service token is refused; user tokens work', async (t) => {

@@ -12,7 +12,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post('/audio', {
     onError: renderMetrics.countRefusals,
     preValidation: requireMultipartFormData,
-    preHandler: fastify.limitUploads,
+    preHandler: fastify.countUpload,
     config: {
       tokenInForm: true,
       // Documents the multipart body (Swagger UI then shows a file input) without validating it.
@@ -27,7 +27,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       consumes: ['multipart/form-data'],
       response: { 200: RenderSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 503) }
     }
-  }, async (request) => {
+  }, async (request, reply) => {
     const record = await receiveProxiedUpload(request, {
       repository,
       storage,
@@ -37,6 +37,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       defaultAcl: config.RENDER_ACL,
       verifyFormToken: fastify.verifyFormToken,
       checkQuota: async (request, bytes) => checkUploadQuota(userIdOf(request.caller!), bytes),
+      countUpload: async () => fastify.countUpload(request, reply),
       log: request.log
     })
     renderMetrics.uploadCompleted(record.size_bytes ?? 0)

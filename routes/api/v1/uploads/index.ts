@@ -10,7 +10,7 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/', {
     onError: renderMetrics.countRefusals,
-    preHandler: fastify.limitUploads,
+    preHandler: fastify.countUpload,
     schema: {
       tags: ['Uploads'],
       summary: 'Get a presigned PUT URL to upload a render (MP3, WAV, FLAC, Ogg Vorbis/Opus, M4A) straight to storage',
@@ -31,7 +31,7 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/complete', {
     onError: renderMetrics.countRefusals,
-    preHandler: fastify.limitUploads,
+    preHandler: fastify.countUpload,
     schema: {
       tags: ['Uploads'],
       summary: 'Verify an uploaded object and make it a render (idempotent)',
