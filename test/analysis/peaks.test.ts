@@ -1,9 +1,7 @@
 import t from 'tap'
 import { analyseAudio } from '../../services/analysis/analyse-audio.js'
 import { PeaksBuilder, ZOOM_SAMPLES_PER_PIXEL } from '../../services/analysis/peaks.js'
-import { decodeToPcm, encodeMp3, ffmpegLoudness, hasFfmpeg } from '../support/ffmpeg.js'
-
-const skip = hasFfmpeg ? false : 'needs /usr/bin/ffmpeg (apt-get install ffmpeg)'
+import { decodeToPcm, encodeMp3, ffmpegLoudness, skipWithoutFfmpeg as skip } from '../support/ffmpeg.js'
 
 /** Feeds the file in small chunks, as the worker gets it from storage. */
 async function * chunksOf (file: Buffer, size = 4096) {
