@@ -90,11 +90,12 @@ try {
   const id = await put(base, mp3)
   await new Promise((resolve) => setTimeout(resolve, 1000))
   const idle = statusBytes(pid, 'VmRSS')
-  const { peak, result: analysisMs } = await peakRssDuring(pid, async () => {
+  const { peak, result: [completeMs, analysisMs] } = await peakRssDuring(pid, async () => {
     const started = performance.now()
     await api(base, 'POST', `/api/v1/uploads/${id}/complete`, {})
+    const completed = performance.now()
     await waitReady(base, id)
-    return performance.now() - started
+    return [completed - started, performance.now() - started]
   })
 
   const idleP99 = await p99(base)
@@ -106,7 +107,7 @@ try {
     .filter((render) => render.waveform === 'pending').length
 
   const mib = (bytes: number) => `${(bytes / MiB).toFixed(0)} MiB`
-  console.log(`10-minute 320 kbps MP3 (${mib(mp3.length)}), complete → waveform ready: ${(analysisMs / 1000).toFixed(2)} s = ${(SECONDS * 1000 / analysisMs).toFixed(0)}× realtime (target ≥ 50×)`)
+  console.log(`10-minute 320 kbps MP3 (${mib(mp3.length)}), complete → waveform ready: ${(analysisMs / 1000).toFixed(2)} s = ${(SECONDS * 1000 / analysisMs).toFixed(0)}× realtime (target ≥ 50×; includes complete's own ${(completeMs / 1000).toFixed(2)} s: copy and MP3 check)`)
   console.log(`ffmpeg decode of the same file (-f null): ${(ffmpegMs / 1000).toFixed(2)} s; ours ÷ ffmpeg's: ${(analysisMs / ffmpegMs).toFixed(2)}`)
   console.log(`service RSS: ${mib(restingRss)} at start, ${mib(idle)} idle after a warm-up analysis, peak ${mib(peak)}: +${mib(peak - idle)} over idle (target ≤ +64 MiB)`)
   console.log(`upload-URL p99: ${idleP99} ms idle, ${loadedP99} ms with ${RENDERS_UNDER_LOAD} renders being analysed (${pending} still pending at the end): ratio ${(loadedP99 / idleP99).toFixed(2)} (target ≤ 2)`)

@@ -4,6 +4,9 @@ import { build } from '../helper.js'
 import { getRender, uploadRender } from '../support/waveform-uploads.js'
 import { createTestClock } from '../support/test-clock.js'
 
+// Each case starts the service and a decoding worker thread; on a machine busy with other suites that takes minutes.
+t.setTimeout(600_000)
+
 t.test('failures are retried with backoff, then marked failed with the reason', async (t) => {
   const clock = createTestClock()
   const { app } = await build(t, {}, { clock: clock.now })

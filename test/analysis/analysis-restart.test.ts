@@ -4,6 +4,9 @@ import { build, listStoredKeys } from '../helper.js'
 import { getRender, peaksKeys, uploadRender } from '../support/waveform-uploads.js'
 import { createTestClock } from '../support/test-clock.js'
 
+// Each case starts the service and a decoding worker thread; on a machine busy with other suites that takes minutes.
+t.setTimeout(600_000)
+
 t.test('a restart during an analysis: the job finishes afterwards', async (t) => {
   const clock = createTestClock()
   const first = await build(t, {}, { clock: clock.now })

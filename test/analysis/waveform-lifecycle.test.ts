@@ -5,6 +5,9 @@ import { bearer, build, createMessage, createThread, listStoredKeys } from '../h
 import { getRender, peaksKeys, uploadRender } from '../support/waveform-uploads.js'
 import { createTestClock } from '../support/test-clock.js'
 
+// Each case starts the service and a decoding worker thread; on a machine busy with other suites that takes minutes.
+t.setTimeout(600_000)
+
 t.test('a verified render gets its waveform beside its audio; deleting the message deletes the audio and its peaks', async (t) => {
   const { app } = await build(t)
   const thread = await createThread(app)

@@ -2,6 +2,9 @@ import t from 'tap'
 import { build, listen, uploadAudio } from '../helper.js'
 import { getRender, peaksKeys, toneMp3 as mp3, uploadRender } from '../support/waveform-uploads.js'
 
+// Each case starts the service and a decoding worker thread; on a machine busy with other suites that takes minutes.
+t.setTimeout(600_000)
+
 t.test('the proxied upload is analysed too', async (t) => {
   const { app } = await build(t)
   const { status, body } = await uploadAudio(await listen(app), mp3)
