@@ -1,9 +1,7 @@
 import t from 'tap'
 import { analyseAudio } from '../../services/analysis/analyse-audio.js'
 import { PeaksBuilder, ZOOM_SAMPLES_PER_PIXEL } from '../../services/analysis/peaks.js'
-import { decodeToPcm, encodeMp3, ffmpegLoudness, hasFfmpeg } from '../support/ffmpeg.js'
-
-const skip = hasFfmpeg ? false : 'needs /usr/bin/ffmpeg (apt-get install ffmpeg)'
+import { decodeToPcm, encodeMp3, ffmpegLoudness, skipWithoutFfmpeg as skip } from '../support/ffmpeg.js'
 
 /** Feeds the file in small chunks, as the worker gets it from storage. */
 async function * chunksOf (file: Buffer, size = 4096) {
@@ -100,3 +98,53 @@ t.test('the overview has at most 1000 points, each spanning whole zoom points', 
   t.equal(overview.data[Math.floor(1234 / 3) * 2], -127, 'a single-sample dip survives in the overview')
   t.equal(builder.peak, 1)
 })
+
+t.test('WAV (PCM and float, any chunk size): the same peaks as from its samples, exact duration', async (t) => {
+  const sampleRate = 8000
+  const frames = 5000
+  const left = Float32Array.from({ length: frames }, (_, i) => 0.7 * Math.sin(2 * Math.PI * 440 * i / sampleRate))
+  const right = Float32Array.from({ length: frames }, (_, i) => (i % 1000) / 1000 - 0.5)
+  for (const { encoding, bits } of [{ encoding: 1, bits: 16 }, { encoding: 1, bits: 24 }, { encoding: 3, bits: 32 }]) {
+    const wav = makeStereoWav(left, right, sampleRate, encoding, bits)
+    const result = await analyseAudio('wav', chunksOf(wav, 333))
+    t.equal(result.duration, frames / sampleRate, `${bits}-bit: exact duration`)
+    t.equal(result.channels, 2)
+    const expected = new PeaksBuilder()
+    expected.add([left, right], frames, sampleRate)
+    const worst = Math.max(...expected.finish().zoom.data.map((value, i) => Math.abs(value - result.zoom.data[i])))
+    t.ok(worst <= 1, `${bits}-bit: peaks within 1 of the samples' (worst ${worst})`)
+  }
+  await t.rejects(analyseAudio('wav', chunksOf(Buffer.from('RIFF\0\0\0\0AVI LIST'))), /Not a RIFF\/WAVE file/)
+  await t.rejects(analyseAudio('flac', chunksOf(Buffer.alloc(10))), /No decoder for the format flac/)
+})
+
+/** A stereo WAV with an extra chunk before the data (as many writers add), samples as given. */
+function makeStereoWav (left: Float32Array, right: Float32Array, sampleRate: number, encoding: number, bits: number) {
+  const bytes = bits / 8
+  const data = Buffer.alloc(left.length * 2 * bytes)
+  left.forEach((_, i) => {
+    for (const [c, value] of [[0, left[i]], [1, right[i]]] as const) {
+      const at = (i * 2 + c) * bytes
+      if (encoding === 3) data.writeFloatLE(value, at)
+      else data.writeIntLE(Math.round(value * (2 ** (bits - 1) - 1)), at, bytes)
+    }
+  })
+  const fmt = Buffer.alloc(24)
+  fmt.write('fmt ', 0, 'latin1')
+  fmt.writeUInt32LE(16, 4)
+  fmt.writeUInt16LE(encoding, 8)
+  fmt.writeUInt16LE(2, 10)
+  fmt.writeUInt32LE(sampleRate, 12)
+  fmt.writeUInt32LE(sampleRate * 2 * bytes, 16)
+  fmt.writeUInt16LE(2 * bytes, 20)
+  fmt.writeUInt16LE(bits, 22)
+  const list = Buffer.concat([Buffer.from('LIST', 'latin1'), Buffer.from([5, 0, 0, 0]), Buffer.from('INFOx\0', 'latin1')])
+  const dataHeader = Buffer.alloc(8)
+  dataHeader.write('data', 0, 'latin1')
+  dataHeader.writeUInt32LE(data.length, 4)
+  const body = Buffer.concat([Buffer.from('WAVE', 'latin1'), fmt, list, dataHeader, data])
+  const riff = Buffer.alloc(8)
+  riff.write('RIFF', 0, 'latin1')
+  riff.writeUInt32LE(body.length, 4)
+  return Buffer.concat([riff, body])
+}

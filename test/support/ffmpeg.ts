@@ -6,6 +6,8 @@ import path from 'node:path'
 /** Debian's ffmpeg (CI installs it: .ci/run). */
 export const FFMPEG = '/usr/bin/ffmpeg'
 export const hasFfmpeg = fs.existsSync(FFMPEG)
+/** Tap's `skip` for tests that need ffmpeg: skipped locally without it, never under CI (which installs it). */
+export const skipWithoutFfmpeg = hasFfmpeg || process.env.CI !== undefined ? false : `needs ${FFMPEG} (apt-get install ffmpeg)`
 
 const QUIET = ['-hide_banner', '-loglevel', 'error']
 

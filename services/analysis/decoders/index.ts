@@ -1,9 +1,11 @@
 import { createMp3Decoder } from './mp3-decoder.js'
+import { createWavDecoder } from './wav-decoder.js'
 import { UndecodableAudioError, type StreamDecoder } from './types.js'
 
 /** A decoder per render format; a format added here gets peaks with no other change. */
 const DECODERS: Record<string, () => Promise<StreamDecoder>> = {
-  mp3: createMp3Decoder
+  mp3: createMp3Decoder,
+  wav: createWavDecoder
 }
 
 export function hasDecoder (format: string) {

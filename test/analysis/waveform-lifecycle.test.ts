@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import { ZOOM_SAMPLES_PER_PIXEL } from '../../services/analysis/peaks.js'
+import { bearer, build, createMessage, createThread, listStoredKeys } from '../helper.js'
+import { getRender, peaksKeys, uploadRender } from '../support/waveform-uploads.js'
+import { createTestClock } from '../support/test-clock.js'
+
+// Each case starts the service and a decoding worker thread; on a machine busy with other suites that takes minutes.
+t.setTimeout(600_000)
+
+t.test('a verified render gets its waveform beside its audio; deleting the message deletes the audio and its peaks', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const render = await uploadRender(app, message.id)
+  t.match(render, { waveform: 'pending', waveform_url: null, waveform_zoom_url: null }, 'complete answers at once; the analysis runs in the background')
+
+  await app.analysisQueue.runDue()
+  const ready = await getRender(app, render.id)
+  const [overviewKey, zoomKey] = peaksKeys(render.id)
+  t.match(ready, { waveform: 'ready', waveform_url: app.storage.publicUrl(overviewKey), waveform_zoom_url: app.storage.publicUrl(zoomKey) })
+  t.ok(Math.abs(ready.decoded_duration - 2) < 0.1, `decoded duration ${ready.decoded_duration}`)
+  t.ok(ready.peak_dbfs < 0 && ready.loudness_lufs < 0, `peak ${ready.peak_dbfs} dBFS, loudness ${ready.loudness_lufs} LUFS`)
+
+  const waveform = await (await fetch(ready.waveform_url)).json() as Record<string, any>
+  t.match(waveform, { version: 2, channels: 1, sample_rate: 44100, samples_per_pixel: ZOOM_SAMPLES_PER_PIXEL, bits: 8 },
+    'audiowaveform JSON v2, readable like the audio (public here)')
+  t.equal(waveform.length, Math.ceil(ready.decoded_duration * 44100 / ZOOM_SAMPLES_PER_PIXEL))
+  t.equal(waveform.data.length, waveform.length * 2)
+
+  const listed = (await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json()
+  t.match(listed.renders[0], { id: render.id, waveform: 'ready', waveform_url: ready.waveform_url }, 'messages show the waveform too')
+  t.same((await listStoredKeys(app)).sort(), [`dev/renders/${render.id}.mp3`, ...peaksKeys(render.id)].sort())
+
+  const deleted = await app.inject({ method: 'DELETE', url: `/api/v1/messages/${message.id}`, headers: bearer() })
+  t.match(deleted.json(), { status: 'deleted', renders_deleted: 1 })
+  t.same(await listStoredKeys(app), [], 'the audio and both waveform files are gone')
+  t.same(await app.repository.findAnalyses([render.id]), [], 'and the job with them')
+})
+
+t.test('the sweeper keeps a live render\'s waveform and deletes waveform files of no render', async (t) => {
+  const clock = createTestClock()
+  const { app } = await build(t, {}, { clock: clock.now })
+  const message = await createMessage(app, (await createThread(app)).id)
+  const render = await uploadRender(app, message.id)
+  await app.analysisQueue.runDue()
+  const stray = `dev/renders/${randomUUID()}.peaks.json`
+  await app.storage.putObject(stray, Buffer.from('{}'), { contentType: 'application/json' })
+  clock.advance(2000)
+
+  const summary = await app.sweep({ dryRun: false, orphanGraceMs: 0, pendingGraceMs: 0 })
+  t.match(summary, { orphan_objects: 1, deleted_objects: 1 })
+  t.same((await listStoredKeys(app)).sort(), [`dev/renders/${render.id}.mp3`, ...peaksKeys(render.id)].sort(), 'only the stray file went')
+})
