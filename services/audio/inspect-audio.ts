@@ -3,7 +3,7 @@ import { parseFromTokenizer, type IFormat } from 'music-metadata'
 import { AUDIO_FORMATS, type AudioFormat } from './audio-formats.js'
 import { inspectMp3, NotMp3Error } from './inspect-mp3.js'
 import { firstOggPage, lastOggGranule } from './ogg-duration.js'
-import { rangeTokenizer, type RangeReader } from './range-tokenizer.js'
+import { rangeTokenizer, readerOf, type RangeReader } from './range-tokenizer.js'
 
 /** The bytes are not the format the client claimed (or no format we accept). */
 export class WrongAudioFormatError extends Error {
@@ -45,9 +45,10 @@ const rounded = (seconds: number | null | undefined) => seconds === null || seco
  * (MP3 keeps its own check of consecutive frames). Parsers seek through ranged reads, so the
  * audio data itself is not downloaded.
  */
-export async function inspectAudio (read: RangeReader, size: number, claimed: AudioFormat): Promise<AudioInfo> {
+export async function inspectAudio (storageRead: RangeReader, size: number, claimed: AudioFormat): Promise<AudioInfo> {
   if (size === 0) throw new WrongAudioFormatError('the file is empty')
-  const tokenizer = await rangeTokenizer(read, size)
+  const tokenizer = await rangeTokenizer(storageRead, size)
+  const read = readerOf(tokenizer, size)
   const sniffed = await fileTypeFromTokenizer(tokenizer)
   const found = sniffed === undefined ? undefined : FORMAT_OF_FILE_TYPE[sniffed.ext]
 

@@ -2,7 +2,7 @@ import t from 'tap'
 import { AUDIO_FORMAT_NAMES, AUDIO_FORMATS } from '../../services/audio/audio-formats.js'
 import { inspectAudio, WrongAudioFormatError } from '../../services/audio/inspect-audio.js'
 import type { RangeReader } from '../../services/audio/range-tokenizer.js'
-import { makeWav, randomBytes } from '../support/audio.js'
+import { makeMp3Tone, makeWav, randomBytes } from '../support/audio.js'
 import { DURATION_TOLERANCE, encodeTone, haveFfmpeg, TONE } from '../support/ffmpeg-audio.js'
 
 function reader (bytes: Buffer) {
@@ -55,6 +55,15 @@ if (haveFfmpeg(t)) {
     }
   })
 }
+
+t.test('an MP3 is sniffed and checked with one 64 KiB read whatever its size', async (t) => {
+  const mp3 = makeMp3Tone({ seconds: 10, kbps: 128 })
+  let reads = 0
+  const { read, counter } = reader(mp3)
+  const info = await inspectAudio(async (start, end) => { reads++; return read(start, end) }, mp3.length, 'mp3')
+  t.ok(Math.abs(info.duration! - 10) <= 0.1 && info.bitrate === 128, JSON.stringify(info))
+  t.same({ reads, bytes: counter.bytesRead }, { reads: 1, bytes: 64 * 1024 })
+})
 
 t.test('a WAV whose header claims more audio than the file holds lasts only as long as its bytes', async (t) => {
   const whole = makeWav(2, 8000)
