@@ -72,6 +72,23 @@ t.test('a WAV whose header claims more audio than the file holds lasts only as l
   t.ok(Math.abs(info.duration! - 1) <= 0.01, `${info.duration} s`)
 })
 
+t.test('a failed storage read is passed on as it came, never taken for bad bytes', async (t) => {
+  const wav = makeWav(1, 8000)
+  const outage = new Error('storage is down')
+  for (const format of AUDIO_FORMAT_NAMES) {
+    await t.rejects(inspectAudio(async () => { throw outage }, wav.length, format), outage, `claimed ${format}, failing at once`)
+  }
+  // The first 64 KiB (the header and the start of the audio) come back; the parser's next read fails.
+  const long = makeWav(30, 16_000)
+  let reads = 0
+  const failingLater: RangeReader = async (start, end) => {
+    if (reads++ > 0) throw outage
+    return long.subarray(start, end + 1)
+  }
+  await t.rejects(inspectAudio(failingLater, long.length, 'wav'), outage, 'a WAV whose later read fails')
+  t.equal(reads, 2)
+})
+
 t.test('empty files, random bytes and unknown formats are refused', async (t) => {
   await t.rejects(inspectAudio(reader(Buffer.alloc(0)).read, 0, 'wav'), WrongAudioFormatError)
   for (const format of AUDIO_FORMAT_NAMES) {
