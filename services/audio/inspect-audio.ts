@@ -3,7 +3,7 @@ import { parseFromTokenizer, type IFormat } from 'music-metadata'
 import { AUDIO_FORMATS, type AudioFormat } from './audio-formats.js'
 import { inspectMp3, NotMp3Error } from './inspect-mp3.js'
 import { firstOggPage, lastOggGranule } from './ogg-duration.js'
-import { rangeTokenizer, type RangeReader } from './range-tokenizer.js'
+import { rangeTokenizer, readerOf, type RangeReader } from './range-tokenizer.js'
 
 /** The bytes are not the format the client claimed (or no format we accept). */
 export class WrongAudioFormatError extends Error {
@@ -45,10 +45,23 @@ const rounded = (seconds: number | null | undefined) => seconds === null || seco
  * (MP3 keeps its own check of consecutive frames). Parsers seek through ranged reads, so the
  * audio data itself is not downloaded.
  */
-export async function inspectAudio (read: RangeReader, size: number, claimed: AudioFormat): Promise<AudioInfo> {
+export async function inspectAudio (storageRead: RangeReader, size: number, claimed: AudioFormat): Promise<AudioInfo> {
   if (size === 0) throw new WrongAudioFormatError('the file is empty')
-  const tokenizer = await rangeTokenizer(read, size)
-  const sniffed = await fileTypeFromTokenizer(tokenizer)
+  // A failed read (storage down, object gone) is passed on as it came; only the parsers' own errors mean bad bytes.
+  let readFailure: unknown
+  const tokenizer = await rangeTokenizer(async (start, end) => {
+    try {
+      return await storageRead(start, end)
+    } catch (err) {
+      readFailure ??= err
+      throw err
+    }
+  }, size)
+  const unreadable = (what: string) => (err: unknown) => {
+    throw readFailure ?? new WrongAudioFormatError(`${what} (${(err as Error).message})`)
+  }
+  const read = readerOf(tokenizer, size)
+  const sniffed = await fileTypeFromTokenizer(tokenizer).catch(unreadable('its bytes are no audio format we accept'))
   const found = sniffed === undefined ? undefined : FORMAT_OF_FILE_TYPE[sniffed.ext]
 
   if (claimed === 'mp3') {
@@ -62,7 +75,7 @@ export async function inspectAudio (read: RangeReader, size: number, claimed: Au
 
   tokenizer.setPosition(0)
   const { format } = await parseFromTokenizer(tokenizer, { duration: false, skipCovers: true, skipPostHeaders: true })
-    .catch((err: unknown) => { throw new WrongAudioFormatError(`its headers cannot be read (${(err as Error).message})`) })
+    .catch(unreadable('its headers cannot be read'))
   if (!HEADERS_OF[claimed](format) || format.sampleRate === undefined) {
     throw new WrongAudioFormatError(`its headers do not describe ${AUDIO_FORMATS[claimed].label} (${format.container ?? 'no container'}, ${format.codec ?? 'no codec'})`)
   }

@@ -26,3 +26,16 @@ export function rangeTokenizer (read: RangeReader, size: number): ReturnType<typ
   }
   return tokenizer(client, { minimumChunkSize: MINIMUM_CHUNK_BYTES })
 }
+
+type RangeTokenizer = Awaited<ReturnType<typeof rangeTokenizer>>
+
+/** Reads through the tokenizer's chunks, so bytes a parser already fetched are not fetched again. */
+export function readerOf (tokenizer: RangeTokenizer, size: number): RangeReader {
+  return async (start, endInclusive) => {
+    const end = Math.min(endInclusive, size - 1)
+    if (end < start) return Buffer.alloc(0)
+    const bytes = Buffer.alloc(end - start + 1)
+    await tokenizer.peekBuffer(bytes, { position: start })
+    return bytes
+  }
+}

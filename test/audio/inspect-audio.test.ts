@@ -2,7 +2,7 @@ import t from 'tap'
 import { AUDIO_FORMAT_NAMES, AUDIO_FORMATS } from '../../services/audio/audio-formats.js'
 import { inspectAudio, WrongAudioFormatError } from '../../services/audio/inspect-audio.js'
 import type { RangeReader } from '../../services/audio/range-tokenizer.js'
-import { makeWav, randomBytes } from '../support/audio.js'
+import { makeMp3Tone, makeWav, randomBytes } from '../support/audio.js'
 import { DURATION_TOLERANCE, encodeTone, haveFfmpeg, TONE } from '../support/ffmpeg-audio.js'
 
 function reader (bytes: Buffer) {
@@ -56,11 +56,37 @@ if (haveFfmpeg(t)) {
   })
 }
 
+t.test('an MP3 is sniffed and checked with one 64 KiB read whatever its size', async (t) => {
+  const mp3 = makeMp3Tone({ seconds: 10, kbps: 128 })
+  let reads = 0
+  const { read, counter } = reader(mp3)
+  const info = await inspectAudio(async (start, end) => { reads++; return read(start, end) }, mp3.length, 'mp3')
+  t.ok(Math.abs(info.duration! - 10) <= 0.1 && info.bitrate === 128, JSON.stringify(info))
+  t.same({ reads, bytes: counter.bytesRead }, { reads: 1, bytes: 64 * 1024 })
+})
+
 t.test('a WAV whose header claims more audio than the file holds lasts only as long as its bytes', async (t) => {
   const whole = makeWav(2, 8000)
   const cut = whole.subarray(0, 44 + 8000 * 2)
   const info = await inspectAudio(reader(cut).read, cut.length, 'wav')
   t.ok(Math.abs(info.duration! - 1) <= 0.01, `${info.duration} s`)
+})
+
+t.test('a failed storage read is passed on as it came, never taken for bad bytes', async (t) => {
+  const wav = makeWav(1, 8000)
+  const outage = new Error('storage is down')
+  for (const format of AUDIO_FORMAT_NAMES) {
+    await t.rejects(inspectAudio(async () => { throw outage }, wav.length, format), outage, `claimed ${format}, failing at once`)
+  }
+  // The first 64 KiB (the header and the start of the audio) come back; the parser's next read fails.
+  const long = makeWav(30, 16_000)
+  let reads = 0
+  const failingLater: RangeReader = async (start, end) => {
+    if (reads++ > 0) throw outage
+    return long.subarray(start, end + 1)
+  }
+  await t.rejects(inspectAudio(failingLater, long.length, 'wav'), outage, 'a WAV whose later read fails')
+  t.equal(reads, 2)
 })
 
 t.test('empty files, random bytes and unknown formats are refused', async (t) => {

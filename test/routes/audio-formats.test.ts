@@ -119,3 +119,14 @@ if (haveFfmpeg(t)) {
     await checkNothingLeft(t, app)
   })
 }
+
+t.test('the OpenAPI document lists the formats and their content types', async (t) => {
+  const { app } = await build(t)
+  const doc = (await app.inject({ url: '/docs/json' })).json()
+  const body = doc.paths['/api/v1/uploads/'].post.requestBody.content['application/json'].schema
+  const listed = (schema: { anyOf?: Array<{ const?: string, enum?: string[] }>, enum?: string[] }) => schema.enum ?? schema.anyOf!.flatMap((option) => option.enum ?? [option.const!])
+  t.same(listed(body.properties.format), AUDIO_FORMAT_NAMES)
+  t.same(new Set(listed(body.properties.content_type)), new Set(Object.values(AUDIO_FORMATS).flatMap((format) => format.contentTypes)))
+  const form = doc.paths['/api/v1/upload/audio'].post.requestBody.content['multipart/form-data'].schema
+  t.same(form.properties.format.enum, AUDIO_FORMAT_NAMES)
+})
