@@ -16,6 +16,21 @@ const ConfigSchema = Type.Object({
   API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
+  /** HS256 secret for user tokens; unset with no AUTH_JWKS_URL: generated under DATA_DIR on the embedded setup. */
+  AUTH_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
+  /** The identity provider's key set (RS256, ES256, EdDSA…); takes precedence over AUTH_JWT_SECRET. */
+  AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
+  AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
+  /** Seconds after a key-set fetch before a token with an unknown `kid` may trigger another fetch. */
+  AUTH_JWKS_COOLDOWN_SECONDS: Type.Integer({ minimum: 0, default: 30 }),
+  /** API_TOKEN acts as the user_id a request names (the original system's clients); false refuses it on user routes. */
+  API_TOKEN_ACTS_AS_ANY_USER: Type.Boolean({ default: true }),
+  /** Bytes of live renders one user may hold (pending uploads count with their declared size); unset: unlimited. */
+  USER_QUOTA_BYTES: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** Requests per user per window on the upload routes; 0 turns the limit off. */
+  UPLOAD_RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 60 }),
+  UPLOAD_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
   MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
   S3_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
   S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),

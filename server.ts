@@ -36,7 +36,7 @@ async function start () {
     if (isPortTaken(err)) exitWith(portTakenMessage('PORT', config.PORT, `the API (HOST ${config.HOST})`))
     throw err
   }
-  announce(app, address, config.API_TOKEN === undefined)
+  announce(app, address, config.API_TOKEN === undefined, config.AUTH_JWT_SECRET === undefined)
 }
 
 function isPortTaken (err: unknown) {
@@ -54,7 +54,7 @@ function exitWith (message: string): never {
 }
 
 /** What a newcomer needs to try the service: where it is, the token, where the data and the files live. */
-function announce (app: Awaited<ReturnType<typeof Fastify>>, address: string, tokenGenerated: boolean) {
+function announce (app: Awaited<ReturnType<typeof Fastify>>, address: string, tokenGenerated: boolean, jwtSecretUnset: boolean) {
   const { config } = app
   const lines = [
     `Render service listening on ${address}  (API docs: ${address}/docs)`,
@@ -65,7 +65,15 @@ function announce (app: Awaited<ReturnType<typeof Fastify>>, address: string, to
   if (tokenGenerated) {
     lines.push(`API token (generated, kept in ${config.DATA_DIR}/api-token): ${config.API_TOKEN}`)
   }
+  lines.push(`User tokens: ${userTokenSource(config, jwtSecretUnset)}`)
   console.log(lines.join('\n'))
+}
+
+function userTokenSource (config: AppConfig, jwtSecretUnset: boolean) {
+  if (config.AUTH_JWKS_URL !== undefined) return 'JWTs verified with the key set at AUTH_JWKS_URL'
+  if (config.AUTH_JWT_SECRET === undefined) return 'off (set AUTH_JWT_SECRET or AUTH_JWKS_URL)'
+  const where = jwtSecretUnset ? `secret generated in ${config.DATA_DIR}/jwt-secret` : 'AUTH_JWT_SECRET'
+  return `HS256 (${where}); get one with: npm run token -- --user alice [--ttl 1h]`
 }
 
 function storageEndpoint (app: Awaited<ReturnType<typeof Fastify>>) {

@@ -6,6 +6,7 @@ import fp from 'fastify-plugin'
 import renderServiceApp from '../app.js'
 import { loadConfig } from '../config.js'
 import { serverOptions } from '../services/http/server-options.js'
+import { signUserToken, type SignOptions } from '../services/auth/sign-user-token.js'
 import { rendersPrefix, uploadsPrefix } from '../services/renders/render-keys.js'
 import type { MessageDoc } from '../services/repository/types.js'
 import type { MongoDbLike } from '../services/repository/mongo-like.js'
@@ -15,6 +16,16 @@ import { openTestMongoDb } from './support/test-mongo.js'
 export const API_TOKEN = 'test-api-token-0123456789abcdef'
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdef'
 export const bearer = (token = API_TOKEN) => ({ authorization: `Bearer ${token}` })
+/** The HS256 secret every test app verifies user tokens with (unless a test overrides AUTH_JWT_SECRET). */
+export const JWT_SECRET = 'test-jwt-secret-0123456789abcdef0123456789'
+
+/** A user token for `userId`, valid for an hour, signed with the test apps' secret. */
+export async function userToken (userId: string, options: Partial<SignOptions> = {}) {
+  return signUserToken({ secret: JWT_SECRET, userId, ttlSeconds: 3600, ...options })
+}
+
+/** `Authorization: Bearer <user token>` for `userId`. */
+export const userBearer = async (userId: string, options: Partial<SignOptions> = {}) => bearer(await userToken(userId, options))
 
 interface Teardown { teardown (fn: () => unknown): void }
 
@@ -54,6 +65,7 @@ export async function build (t: Teardown, overrides: Record<string, unknown> = {
       EMBEDDED_S3_PORT: 0,
       API_TOKEN,
       ADMIN_TOKEN,
+      AUTH_JWT_SECRET: JWT_SECRET,
       LOG_LEVEL: 'info',
       CLEANUP_INTERVAL_SECONDS: 0,
       // The lifecycle tests sweep everything at once (older_than 0s).

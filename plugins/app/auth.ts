@@ -1,18 +1,22 @@
 import fp from 'fastify-plugin'
 import type { FastifyRequest } from 'fastify'
 import { tokenChecker } from '../../services/auth/api-token.js'
+import type { Caller } from '../../services/auth/caller.js'
+import { createUserTokenVerifier, looksLikeJwt } from '../../services/auth/user-tokens.js'
 import { forbidden, unauthorized } from '../../services/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler for /api/v1: API_TOKEN, or ADMIN_TOKEN on routes whose config says `auth: 'admin'`. */
+    /** preValidation for /api/v1: identifies the caller and admits it to the route, or answers 401/403. */
     verifyToken (request: FastifyRequest): Promise<void>
-    /** For multipart routes whose token arrives as a form field. */
-    verifyFormToken (token: string | undefined): void
+    /** For multipart routes whose token arrives as a form field: identifies and admits the caller. */
+    verifyFormToken (request: FastifyRequest, token: string | undefined): Promise<void>
   }
   interface FastifyRequest {
     /** False until a header, query or body token was verified; multipart routes then check the form field. */
     tokenVerified: boolean
+    /** Set once the token is verified (null before). */
+    caller: Caller | null
   }
   interface FastifyContextConfig {
     auth?: 'admin'
@@ -36,26 +40,49 @@ function tokenOf (request: FastifyRequest): string | undefined {
 }
 
 export default fp(async function authPlugin (fastify) {
-  const isApiToken = tokenChecker(fastify.config.API_TOKEN)
-  const isAdminToken = tokenChecker(fastify.config.ADMIN_TOKEN)
+  const { config } = fastify
+  const isApiToken = tokenChecker(config.API_TOKEN)
+  const isAdminToken = tokenChecker(config.ADMIN_TOKEN)
+  const verifyUserToken = createUserTokenVerifier({
+    secret: config.AUTH_JWT_SECRET,
+    jwksUrl: config.AUTH_JWKS_URL,
+    issuer: config.AUTH_JWT_ISSUER,
+    audience: config.AUTH_JWT_AUDIENCE,
+    jwksCooldownMs: config.AUTH_JWKS_COOLDOWN_SECONDS * 1000,
+    clock: () => fastify.clock()
+  })
+
+  async function identify (token: string | undefined): Promise<Caller> {
+    if (token === undefined || token === '') throw unauthorized('A valid token is required')
+    if (isApiToken(token)) return { kind: 'service' }
+    if (isAdminToken(token)) return { kind: 'admin' }
+    if (verifyUserToken === null || !looksLikeJwt(token)) throw unauthorized('A valid token is required')
+    return { kind: 'user', userId: await verifyUserToken(token) }
+  }
+
+  /** The admin token opens /api/v1/admin only, and nothing else does. */
+  function admit (request: FastifyRequest, caller: Caller) {
+    if (request.routeOptions.config.auth === 'admin') {
+      if (caller.kind !== 'admin') throw forbidden('This endpoint needs ADMIN_TOKEN')
+    } else if (caller.kind === 'admin') {
+      throw forbidden('ADMIN_TOKEN is only for /api/v1/admin')
+    } else if (caller.kind === 'service' && !config.API_TOKEN_ACTS_AS_ANY_USER) {
+      throw forbidden('API_TOKEN may not act for users here (API_TOKEN_ACTS_AS_ANY_USER=false); use a user token')
+    }
+    request.caller = caller
+    request.tokenVerified = true
+  }
 
   fastify.decorateRequest('tokenVerified', false)
+  fastify.decorateRequest('caller', null)
 
   fastify.decorate('verifyToken', async function verifyToken (request: FastifyRequest) {
-    const { config } = request.routeOptions
     const token = tokenOf(request)
-    if (token === undefined && config.tokenInForm === true && request.isMultipart()) return
-    if (config.auth === 'admin') {
-      if (!isAdminToken(token)) {
-        throw isApiToken(token) ? forbidden('This endpoint needs ADMIN_TOKEN') : unauthorized('A valid admin token is required')
-      }
-    } else if (!isApiToken(token)) {
-      throw unauthorized()
-    }
-    request.tokenVerified = true
+    if (token === undefined && request.routeOptions.config.tokenInForm === true && request.isMultipart()) return
+    admit(request, await identify(token))
   })
 
-  fastify.decorate('verifyFormToken', function verifyFormToken (token: string | undefined) {
-    if (!isApiToken(token)) throw unauthorized()
+  fastify.decorate('verifyFormToken', async function verifyFormToken (request: FastifyRequest, token: string | undefined) {
+    admit(request, await identify(token))
   })
-}, { name: 'auth', dependencies: ['config'] })
+}, { name: 'auth', dependencies: ['config', 'render-services'] })

@@ -21,7 +21,7 @@ interface Deps {
   deletionQueue: DeletionQueue
   env: string
   maxUploadBytes: number
-  verifyFormToken: (token: string | undefined) => void
+  verifyFormToken: (request: FastifyRequest, token: string | undefined) => Promise<void>
   log: FastifyBaseLogger
 }
 
@@ -51,7 +51,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       if (part.fieldname !== 'file' || record !== undefined) throw badRequest('Send exactly one file, in the field "file"')
       if (!request.tokenVerified) {
         if (raw.token === undefined) throw unauthorized('Send the token field before the file, or use Authorization: Bearer')
-        deps.verifyFormToken(raw.token)
+        await deps.verifyFormToken(request, raw.token)
       }
       parseUploadFields(raw)
       record = await recordUpload()

@@ -1,0 +1,40 @@
+import { parseArgs } from 'node:util'
+import { ConfigError, loadConfig } from '../config.js'
+import { loadOrCreateJwtSecret } from '../services/auth/jwt-secret.js'
+import { signUserToken } from '../services/auth/sign-user-token.js'
+import { parseDuration } from '../services/lifecycle/duration.js'
+
+/** `npm run token -- --user alice [--ttl 1h]`: a user token signed with the service's HS256 secret. */
+async function main () {
+  const { values } = parseArgs({ options: { user: { type: 'string' }, ttl: { type: 'string', default: '1h' } } })
+  if (values.user === undefined || values.user === '' || values.user.length > 128) fail('Usage: npm run token -- --user <user id> [--ttl 1h]')
+  const ttlMs = parseDuration(values.ttl)
+  if (ttlMs === null || ttlMs === 0) fail('--ttl must be a duration such as 90s, 30m, 1h or 7d')
+  let config
+  try {
+    config = loadConfig()
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message)
+    throw err
+  }
+  if (config.AUTH_JWKS_URL !== undefined) fail('AUTH_JWKS_URL is set: user tokens come from your identity provider, not from this command')
+  let secret = config.AUTH_JWT_SECRET
+  if (secret === undefined) {
+    if (!config.embeddedStorage || config.MONGODB_URL !== undefined) fail('Set AUTH_JWT_SECRET (or AUTH_JWKS_URL) to use user tokens outside the embedded setup')
+    secret = loadOrCreateJwtSecret(config.DATA_DIR)
+  }
+  console.log(await signUserToken({
+    secret,
+    userId: values.user,
+    ttlSeconds: Math.ceil(ttlMs / 1000),
+    issuer: config.AUTH_JWT_ISSUER,
+    audience: config.AUTH_JWT_AUDIENCE
+  }))
+}
+
+function fail (message: string): never {
+  console.error(message)
+  process.exit(1)
+}
+
+await main()
