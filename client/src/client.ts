@@ -12,6 +12,7 @@ type Json<P extends keyof paths, M extends keyof paths[P], S extends number> =
 type Body<P extends keyof paths, M extends keyof paths[P]> =
   paths[P][M] extends { requestBody?: { content: { 'application/json': infer T } } } ? T : never
 
+export type Me = Json<'/api/v1/me/', 'get', 200>
 export type Thread = Json<'/api/v1/threads/{id}', 'get', 200>
 export type ThreadPage = Json<'/api/v1/threads/', 'get', 200>
 export type Message = Json<'/api/v1/messages/{id}', 'get', 200>
@@ -61,6 +62,9 @@ export function createClient (options: ClientOptions) {
     }
   })
 
+  /** Who the token belongs to: a user (user_id) or the service token (user_id null). */
+  const me = async (): Promise<Me> => unwrap(await api.GET('/api/v1/me/'))
+
   const threads = {
     list: async (page: PageOptions = {}): Promise<ThreadPage> =>
       unwrap(await api.GET('/api/v1/threads/', { params: { query: { limit: page.limit ?? 20, cursor: page.cursor } } })),
@@ -107,6 +111,7 @@ export function createClient (options: ClientOptions) {
 
   const context = { uploads, retry: retryPolicy(options.retry), now: options.now ?? Date.now, fetch: customFetch }
   const client = {
+    me,
     threads,
     messages,
     renders,

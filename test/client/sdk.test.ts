@@ -1,6 +1,6 @@
 import t from 'tap'
-import { AbortError, ApiError } from '../../client/src/index.js'
-import { countRenderRecords, listStoredKeys } from '../helper.js'
+import { AbortError, ApiError, createClient } from '../../client/src/index.js'
+import { countRenderRecords, listStoredKeys, userToken } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { createTestClock } from '../support/test-clock.js'
 import { serviceWithClient } from './sdk-setup.js'
@@ -24,6 +24,19 @@ t.test('threads and messages: create, list newest first with a cursor, delete', 
   const error = await client.messages.get(created[0].id).catch((err: unknown) => err)
   t.ok(error instanceof ApiError && error.status === 404, 'a deleted message is gone, as an ApiError 404')
   t.match((await client.threads.list()).threads, [{ id: thread.id }])
+})
+
+t.test('me(): the user of a user token, asked for on every request', async (t) => {
+  const { client, baseUrl } = await serviceWithClient(t)
+  t.same(await client.me(), { user_id: null, kind: 'service' })
+  let token = await userToken('alice')
+  const asUser = createClient({ baseUrl, getToken: async () => token })
+  t.same(await asUser.me(), { user_id: 'alice', kind: 'user' })
+  token = await userToken('bob')
+  t.same(await asUser.me(), { user_id: 'bob', kind: 'user' }, 'a new token is used at once')
+  token = 'not-a-token'
+  const error = await asUser.me().catch((err: unknown) => err)
+  t.ok(error instanceof ApiError && error.status === 401 && error.code === 'UNAUTHORIZED', `401: ${String(error)}`)
 })
 
 t.test('sendMessageWithRender: the message first, then uploading, progress to 100 % and ready with the render attached', async (t) => {
