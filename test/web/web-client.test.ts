@@ -196,6 +196,27 @@ if (chromium !== null) {
     t.equal(await page.evaluate(() => Object.keys(localStorage).length), 0, 'nothing kept beyond the tab')
   })
 
+  t.test('a microphone recording is encoded to MP3 in a worker and sent as a render', async (t) => {
+    const { app } = await build(t)
+    const baseUrl = await listen(app)
+    const thread = (await app.inject({ method: 'POST', url: '/api/v1/threads', headers: bearer(), payload: { title: 'mic', users: ['erin'] } })).json<{ id: string }>()
+    const context = await browser().newContext()
+    t.teardown(() => context.close())
+    const page = await openThread(context, baseUrl, await userToken('erin'), thread.id)
+    await page.click('[data-testid="record"]', WAIT)
+    // The fake microphone has been heard once the recorder has produced its first data.
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="recording"]')?.dataset.pieces ?? 0) > 0, null, WAIT)
+    await page.click('[data-testid="record"]')
+    await page.locator('.compose .status', { hasText: /^recording-.*\.mp3/ }).waitFor(WAIT)
+    await page.click('[data-testid="send"]')
+    const message = page.locator('[data-testid="message"]').first()
+    await message.locator('[data-testid="play"]').waitFor(WAIT)
+    const stored = (await app.inject({ method: 'GET', url: `/api/v1/threads/${thread.id}/messages`, headers: bearer() })).json()
+    const render = stored.messages[0].renders[0]
+    t.equal(render.format, 'mp3')
+    t.ok(render.duration > 0, `the service measured the MP3: ${render.duration} s at ${render.bitrate} kbps`)
+  })
+
   t.test('load older: the newest page first, older messages below on demand', async (t) => {
     const { app } = await build(t)
     const baseUrl = await listen(app)
