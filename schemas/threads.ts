@@ -6,12 +6,18 @@ export const ThreadSchema = Type.Object({
   title: Type.Union([Type.String(), Type.Null()]),
   users: Type.Array(Type.String()),
   messages: Type.Array(IdSchema, { description: 'Message ids, oldest first' }),
-  created_at: DateTimeSchema
+  created_at: DateTimeSchema,
+  created_by: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'The user whose token created the thread (manages its members); null for the service token' }))
 })
 
 export const CreateThreadSchema = Type.Object({
   title: Type.Optional(Type.String({ maxLength: 200 })),
   users: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 100 }))
+})
+
+export const MemberBodySchema = Type.Object({
+  token: Type.Optional(TokenSchema),
+  user_id: Type.String({ minLength: 1, maxLength: 128 })
 })
 
 export const PageQuerySchema = Type.Object({

@@ -14,6 +14,9 @@ export const forbidden = (message = 'This token may not use this endpoint') => n
 export const notFound = (what: string) => new AppError(404, 'NOT_FOUND', `${what} not found`)
 export const conflict = (message: string) => new AppError(409, 'CONFLICT', message)
 export const payloadTooLarge = (limit: number) => new AppError(413, 'PAYLOAD_TOO_LARGE', `The file exceeds the ${limit}-byte limit`)
+export const quotaExceeded = (remaining: number) =>
+  new AppError(413, 'QUOTA_EXCEEDED', `This upload would exceed your storage quota: ${remaining} bytes left`)
+export const tooManyRequests = (message: string) => new AppError(429, 'TOO_MANY_REQUESTS', message)
 export const unsupportedMediaType = (message: string) => new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', message)
 export const unprocessable = (message: string) => new AppError(422, 'UNPROCESSABLE_ENTITY', message)
 /** A render whose object is queued for deletion may not be used again. */

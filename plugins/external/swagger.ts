@@ -12,7 +12,7 @@ export default fp(async function swaggerPlugin (fastify) {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'API_TOKEN (or ADMIN_TOKEN for /api/v1/admin)' },
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A user token (JWT; the user is its sub), API_TOKEN (the service token, acting as the user_id a request names), or ADMIN_TOKEN for /api/v1/admin' },
           metrics: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics' }
         }
       },

@@ -19,6 +19,7 @@ export function newRenderRecord (fields: Required & Partial<RenderRecord>): Rend
     next_attempt_at: null,
     last_error: null,
     claimed_by: null,
+    uploaded_by: null,
     ...fields
   }
 }

@@ -1,6 +1,6 @@
 import type { Filter, MongoDbLike } from './mongo-like.js'
 import { isDuplicateKey } from './mongo-like.js'
-import type { MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
+import { LIVE_STATES, type MessageDoc, type Page, type RenderDoc, type RenderRecord, type Repository, type StaleQuery, type ThreadDoc } from './types.js'
 
 const NO_ID = { projection: { _id: 0 as const } }
 const AFTER = { returnDocument: 'after' as const, projection: { _id: 0 as const } }
@@ -27,6 +27,8 @@ export async function ensureMongoIndexes (db: MongoDbLike) {
     db.collection('renders').createIndex({ state: 1, created_at: 1 }),
     db.collection('renders').createIndex({ state: 1, updated_at: 1 }),
     db.collection('renders').createIndex({ state: 1, next_attempt_at: 1 }),
+    db.collection('renders').createIndex({ uploaded_by: 1, state: 1 }),
+    db.collection('threads').createIndex({ users: 1, created_at: -1, id: -1 }),
     db.collection('leases').createIndex({ name: 1 }, { unique: true }),
     db.collection('state').createIndex({ name: 1 }, { unique: true })
   ])
@@ -62,10 +64,17 @@ export function createMongoRepository (db: MongoDbLike): Repository {
     async ping () { await db.command({ ping: 1 }) },
     async close () {},
 
-    async insertThread (thread) { await threads.insertOne({ ...thread, deleted_at: null }) },
+    async insertThread (thread) { await threads.insertOne({ ...thread, created_by: thread.created_by ?? null, deleted_at: null }) },
     async findThread (id) { return await threads.findOne({ id, ...LIVE }, NO_ID) as ThreadDoc | null },
-    async listThreads (page) {
-      return await threads.find({ ...LIVE, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
+    async listThreads (page, memberId) {
+      const members = memberId === undefined ? {} : { users: memberId }
+      return await threads.find({ ...LIVE, ...members, ...olderThan(page) }, { ...NO_ID, sort: NEWEST_FIRST, limit: page.limit }).toArray() as unknown as ThreadDoc[]
+    },
+    async addThreadMember (threadId, userId) {
+      return await threads.findOneAndUpdate({ id: threadId, ...LIVE }, { $addToSet: { users: userId } }, AFTER) as ThreadDoc | null
+    },
+    async removeThreadMember (threadId, userId) {
+      return await threads.findOneAndUpdate({ id: threadId, ...LIVE }, { $pull: { users: userId } }, AFTER) as ThreadDoc | null
     },
     async markThreadDeleting (id, now) {
       return await threads.findOneAndUpdate({ id, ...LIVE }, { $set: { deleted_at: now } }, AFTER) as ThreadDoc | null
@@ -147,6 +156,11 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       return await renders.find(staleFilter(query), { ...NO_ID, sort: { [query.field]: 1 }, limit }).toArray() as unknown as RenderRecord[]
     },
     async countStaleRenders (query) { return renders.countDocuments(staleFilter(query)) },
+    async storedBytesOf (userId) {
+      // Summed here rather than with $group: the repository keeps to find/update (mingo runs the same calls).
+      const docs = await renders.find({ uploaded_by: userId, state: { $in: LIVE_STATES } }, { projection: { _id: 0, size_bytes: 1, declared_size: 1 } }).toArray()
+      return docs.reduce((sum, doc) => sum + ((doc.size_bytes ?? doc.declared_size ?? 0) as number), 0)
+    },
 
     async claimDueDeletions (now, holder, leaseUntil, limit, only = {}) {
       const due: Filter = {

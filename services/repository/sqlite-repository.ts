@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { migrateSqlite, type MessageRow, type ThreadRow } from './sqlite-schema.js'
-import type { MessageDoc, Page, RenderDoc, RenderRecord, Repository, StaleQuery, ThreadDoc } from './types.js'
+import { LIVE_STATES, type MessageDoc, type Page, type RenderDoc, type RenderRecord, type Repository, type StaleQuery, type ThreadDoc } from './types.js'
 
 /** Keeps IN (...) lists well under SQLite's bound-parameter limit. */
 const CHUNK = 400
@@ -14,7 +14,7 @@ function chunks<T> (items: T[]): T[][] {
 const placeholders = (count: number) => Array(count).fill('?').join(',')
 
 const RENDER_COLUMNS = ['id', 'key', 'upload_key', 'state', 'format', 'content_type', 'declared_size', 'size_bytes', 'bitrate', 'duration',
-  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by'] as const
+  'message_id', 'expires_at', 'created_at', 'updated_at', 'attempts', 'next_attempt_at', 'last_error', 'claimed_by', 'uploaded_by'] as const
 const RENDER_COLUMN_SET = new Set<string>(RENDER_COLUMNS)
 
 function messageFromRow (row: MessageRow): MessageDoc {
@@ -97,7 +97,8 @@ export function openSqliteRepository (file: string): SqliteRepository {
       users: JSON.parse(row.users),
       messages: liveMessageIds.all(row.id).map(({ id }) => id),
       created_at: row.created_at,
-      deleted_at: row.deleted_at
+      deleted_at: row.deleted_at,
+      created_by: row.created_by
     }
   }
 
@@ -129,8 +130,8 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async close () { db.close() },
 
     async insertThread (thread) {
-      prepared('INSERT INTO threads (id, title, users, created_at) VALUES (?, ?, ?, ?)')
-        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at)
+      prepared('INSERT INTO threads (id, title, users, created_at, created_by) VALUES (?, ?, ?, ?, ?)')
+        .run(thread.id, thread.title, JSON.stringify(thread.users), thread.created_at, thread.created_by ?? null)
     },
 
     async findThread (id) {
@@ -138,8 +139,24 @@ export function openSqliteRepository (file: string): SqliteRepository {
       return row === undefined ? null : threadFromRow(row)
     },
 
-    async listThreads (page) {
-      return (keysetPage('threads', '', [], page) as ThreadRow[]).map(threadFromRow)
+    async listThreads (page, memberId) {
+      if (memberId === undefined) return (keysetPage('threads', '', [], page) as ThreadRow[]).map(threadFromRow)
+      return (keysetPage('threads', 'AND EXISTS (SELECT 1 FROM json_each(threads.users) WHERE value = ?)', [memberId], page) as ThreadRow[])
+        .map(threadFromRow)
+    },
+
+    async addThreadMember (threadId, userId) {
+      const row = prepared<[{ user: string, thread: string }], ThreadRow>(`UPDATE threads SET users = CASE
+          WHEN EXISTS (SELECT 1 FROM json_each(threads.users) WHERE value = @user) THEN users ELSE json_insert(users, '$[#]', @user) END
+        WHERE id = @thread AND deleted_at IS NULL RETURNING *`).get({ user: userId, thread: threadId })
+      return row === undefined ? null : threadFromRow(row)
+    },
+
+    async removeThreadMember (threadId, userId) {
+      const row = prepared<[{ user: string, thread: string }], ThreadRow>(`UPDATE threads SET users =
+          (SELECT json_group_array(value) FROM (SELECT value FROM json_each(threads.users) WHERE value != @user ORDER BY key))
+        WHERE id = @thread AND deleted_at IS NULL RETURNING *`).get({ user: userId, thread: threadId })
+      return row === undefined ? null : threadFromRow(row)
     },
 
     async markThreadDeleting (id, now) {
@@ -267,6 +284,11 @@ export function openSqliteRepository (file: string): SqliteRepository {
     async countStaleRenders (query) {
       const where = staleWhere(query)
       return (prepared(`SELECT COUNT(*) AS count FROM renders WHERE ${where.sql}`).get(...where.params) as { count: number }).count
+    },
+
+    async storedBytesOf (userId) {
+      return (prepared<[string], { bytes: number }>(`SELECT COALESCE(SUM(COALESCE(size_bytes, declared_size, 0)), 0) AS bytes FROM renders
+        WHERE uploaded_by = ? AND state IN (${LIVE_STATES.map((state) => `'${state}'`).join(', ')})`).get(userId))!.bytes
     },
 
     async claimDueDeletions (now, holder, leaseUntil, limit, only = {}) {

@@ -10,7 +10,8 @@ CREATE TABLE IF NOT EXISTS threads (
   title TEXT,
   users TEXT NOT NULL,
   created_at TEXT NOT NULL,
-  deleted_at TEXT
+  deleted_at TEXT,
+  created_by TEXT
 );
 CREATE INDEX IF NOT EXISTS threads_by_time ON threads (created_at, id);
 
@@ -45,7 +46,8 @@ CREATE TABLE IF NOT EXISTS renders (
   attempts INTEGER NOT NULL DEFAULT 0,
   next_attempt_at TEXT,
   last_error TEXT,
-  claimed_by TEXT
+  claimed_by TEXT,
+  uploaded_by TEXT
 );
 CREATE INDEX IF NOT EXISTS renders_by_state_expiry ON renders (state, expires_at);
 CREATE INDEX IF NOT EXISTS renders_by_state_created ON renders (state, created_at);
@@ -53,6 +55,7 @@ CREATE INDEX IF NOT EXISTS renders_by_state_updated ON renders (state, updated_a
 CREATE INDEX IF NOT EXISTS renders_by_message ON renders (message_id);
 CREATE INDEX IF NOT EXISTS renders_by_upload_key ON renders (upload_key);
 CREATE INDEX IF NOT EXISTS renders_due ON renders (state, next_attempt_at);
+CREATE INDEX IF NOT EXISTS renders_by_uploader ON renders (uploaded_by, state);
 
 CREATE TABLE IF NOT EXISTS leases (
   name TEXT PRIMARY KEY,
@@ -81,6 +84,8 @@ export function migrateSqlite (db: Database.Database) {
     for (const table of ['threads', 'messages']) {
       if (hasTable(db, table) && !hasColumn(db, table, 'deleted_at')) db.exec(`ALTER TABLE ${table} ADD COLUMN deleted_at TEXT`)
     }
+    if (hasTable(db, 'threads') && !hasColumn(db, 'threads', 'created_by')) db.exec('ALTER TABLE threads ADD COLUMN created_by TEXT')
+    if (hasTable(db, 'renders') && !hasColumn(db, 'renders', 'uploaded_by')) db.exec('ALTER TABLE renders ADD COLUMN uploaded_by TEXT')
     db.exec(SCHEMA)
     if (hasTable(db, 'render_records')) {
       db.exec(`INSERT OR IGNORE INTO renders (id, key, upload_key, state, format, content_type, declared_size, size_bytes, bitrate, duration,
@@ -117,4 +122,5 @@ export interface ThreadRow {
   users: string
   created_at: string
   deleted_at: string | null
+  created_by: string | null
 }

@@ -25,6 +25,8 @@ export interface ThreadDoc {
   created_at: string
   /** Set when a delete has started: the thread is gone for readers and writers. */
   deleted_at?: string | null
+  /** The user whose token created it (manages its members); null or absent for threads of the service token or the seed. */
+  created_by?: string | null
 }
 
 export interface MessageDoc {
@@ -78,6 +80,8 @@ export interface RenderRecord {
   next_attempt_at: string | null
   last_error: string | null
   claimed_by: string | null
+  /** The user whose token asked for the upload (only they complete it; it counts toward their quota); null for the service token. */
+  uploaded_by: string | null
 }
 
 /** Newest-first keyset pagination: return items strictly older than `before`. */
@@ -114,7 +118,12 @@ export interface Repository {
   insertThread (thread: ThreadDoc): Promise<void>
   /** Live threads only. */
   findThread (id: string): Promise<ThreadDoc | null>
-  listThreads (page: Page): Promise<ThreadDoc[]>
+  /** Newest first; with `memberId`, only threads whose users include it. */
+  listThreads (page: Page, memberId?: string): Promise<ThreadDoc[]>
+  /** One conditional write on a live thread: adds the user unless present; null when no live thread has this id. */
+  addThreadMember (threadId: string, userId: string): Promise<ThreadDoc | null>
+  /** One conditional write on a live thread: removes the user; null when no live thread has this id. */
+  removeThreadMember (threadId: string, userId: string): Promise<ThreadDoc | null>
   /** live → deleting, once; null when no live thread has this id. */
   markThreadDeleting (id: string, now: string): Promise<ThreadDoc | null>
   /** Adds the message id to a live thread; false when the thread is gone or going. */
@@ -156,6 +165,8 @@ export interface Repository {
    */
   findStaleRenders (query: StaleQuery, limit: number): Promise<RenderRecord[]>
   countStaleRenders (query: StaleQuery): Promise<number>
+  /** Bytes of the user's live records: measured size, else the declared size of a pending upload. */
+  storedBytesOf (userId: string): Promise<number>
 
   /**
    * Claims due deleting records for `holder` until `leaseUntil` with one conditional write, and

@@ -42,7 +42,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
   /** Completes already running in this process, shared by concurrent requests for the same upload. */
   const completing = new Map<string, Promise<RenderRecord>>()
 
-  async function start (request: UploadRequest) {
+  async function start (request: UploadRequest, uploadedBy: string | null = null) {
     if (request.size_bytes > config.MAX_UPLOAD_BYTES) throw payloadTooLarge(config.MAX_UPLOAD_BYTES)
     if (request.message_id !== undefined && await repository.findMessage(request.message_id) === null) throw notFound('Message')
     const id = newId()
@@ -64,7 +64,8 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       duration: request.duration ?? null,
       message_id: request.message_id ?? null,
       expires_at: upload.expiresAt.toISOString(),
-      created_at: createdAt
+      created_at: createdAt,
+      uploaded_by: uploadedBy
     }))
     return {
       render_id: id,

@@ -22,6 +22,8 @@ interface Deps {
   env: string
   maxUploadBytes: number
   verifyFormToken: (request: FastifyRequest, token: string | undefined) => Promise<void>
+  /** The caller's quota: refuses `bytes` more (413) for the request's user. */
+  checkQuota: (request: FastifyRequest, bytes: number) => Promise<void>
   log: FastifyBaseLogger
 }
 
@@ -54,8 +56,11 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
         await deps.verifyFormToken(request, raw.token)
       }
       parseUploadFields(raw)
-      record = await recordUpload()
+      // The file is at least the body less its envelope: a user with no room left is refused before any byte is stored.
+      if (Number.isFinite(declaredLength)) await deps.checkQuota(request, Math.max(0, declaredLength - MULTIPART_OVERHEAD_BYTES))
+      record = await recordUpload(request.caller?.kind === 'user' ? request.caller.userId : null)
       size = await storeFile(part, record.key)
+      await deps.checkQuota(request, size)
     }
     if (record === undefined || size === undefined) throw badRequest('The multipart field "file" is required')
     const fields = parseUploadFields(raw)
@@ -78,7 +83,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
     throw err
   }
 
-  async function recordUpload () {
+  async function recordUpload (uploadedBy: string | null) {
     const id = newId()
     const createdAt = monotonicNow()
     const pending = newRenderRecord({
@@ -86,7 +91,8 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
       key: renderKey(env, id),
       state: 'pending',
       expires_at: new Date(Date.parse(createdAt) + PROXIED_UPLOAD_WINDOW_MS).toISOString(),
-      created_at: createdAt
+      created_at: createdAt,
+      uploaded_by: uploadedBy
     })
     await repository.insertRender(pending)
     return pending

@@ -15,7 +15,7 @@ const keyOf = (id: string) => `dev/renders/${id}.mp3`
 const urlOf = (key: string) => `https://bucket.fra1.digitaloceanspaces.com/${key}`
 
 function thread (createdAt: string, id: string = randomUUID()): ThreadDoc {
-  return { id, title: 'jam', users: ['u1'], messages: [], created_at: createdAt, deleted_at: null }
+  return { id, title: 'jam', users: ['u1'], messages: [], created_at: createdAt, deleted_at: null, created_by: null }
 }
 
 function message (threadId: string, createdAt: string, id: string = randomUUID()): MessageDoc {
@@ -55,6 +55,43 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
       page = await repository.listThreads({ limit: 3, before: { created_at: last.created_at, id: last.id } })
     }
     t.same(seen, expected, 'no duplicates or gaps, ties broken by id')
+  })
+
+  t.test('members: added and removed by one conditional write each; a member lists their threads', async (t) => {
+    const { repository } = await subject(t)
+    const owned = { ...thread(iso(1), 'owned'), users: ['alice'], created_by: 'alice' }
+    await repository.insertThread(owned)
+    await repository.insertThread({ ...thread(iso(2), 'other'), users: ['bob'] })
+    t.same(await repository.findThread('owned'), owned, 'the creator is kept')
+
+    const added = await Promise.all(['bob', 'carol', 'dave', 'bob'].map((user) => repository.addThreadMember('owned', user)))
+    t.ok(added.every((doc) => doc !== null))
+    t.same([...(await repository.findThread('owned'))!.users].sort(), ['alice', 'bob', 'carol', 'dave'], 'concurrent adds all land, once each')
+    t.same([...(await repository.removeThreadMember('owned', 'carol'))!.users].sort(), ['alice', 'bob', 'dave'])
+    t.same([...(await repository.removeThreadMember('owned', 'nobody'))!.users].sort(), ['alice', 'bob', 'dave'], 'removing a non-member changes nothing')
+    t.same((await repository.listThreads({ limit: 10 }, 'bob')).map((doc) => doc.id), ['other', 'owned'])
+    t.same((await repository.listThreads({ limit: 10 }, 'dave')).map((doc) => doc.id), ['owned'])
+    t.same(await repository.listThreads({ limit: 10 }, 'carol'), [])
+    t.same((await repository.listThreads({ limit: 1, before: { created_at: iso(2), id: 'other' } }, 'bob')).map((doc) => doc.id), ['owned'], 'pages too')
+
+    await repository.markThreadDeleting('owned', iso(5))
+    t.equal(await repository.addThreadMember('owned', 'erin'), null, 'not on a thread being deleted')
+    t.equal(await repository.removeThreadMember('owned', 'bob'), null)
+    t.equal(await repository.addThreadMember('missing', 'erin'), null)
+  })
+
+  t.test('uploaders: recorded on the render, their live bytes summed', async (t) => {
+    const { repository } = await subject(t)
+    await repository.insertRender(record({ uploaded_by: 'alice', declared_size: 300 }))
+    const ready = record({ uploaded_by: 'alice', state: 'ready', declared_size: 500, size_bytes: 400 })
+    await repository.insertRender(ready)
+    await repository.insertRender(record({ uploaded_by: 'alice', state: 'deleting', size_bytes: 10_000 }))
+    await repository.insertRender(record({ uploaded_by: 'bob', state: 'attached', size_bytes: 7 }))
+    await repository.insertRender(record({ state: 'attached', size_bytes: 9 }))
+    t.equal((await repository.findRender(ready.id))!.uploaded_by, 'alice')
+    t.equal(await repository.storedBytesOf('alice'), 700, 'measured size, else the declared one; deleting records do not count')
+    t.equal(await repository.storedBytesOf('bob'), 7)
+    t.equal(await repository.storedBytesOf('nobody'), 0)
   })
 
   t.test('messages: insert appends to the thread; list newest first in pages', async (t) => {

@@ -4,20 +4,22 @@ import { RenderSchema } from '../../../../schemas/renders.js'
 import { conflict, notFound } from '../../../../services/errors.js'
 
 const renderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, renderView } = fastify
+  const { repository, renderView, access } = fastify
 
   fastify.get('/:id', {
     schema: {
       tags: ['Renders'],
       summary: 'Get a render with a playable URL',
-      description: 'The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private.',
+      description: 'The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private. ' +
+        'With a user token: its uploader, or a member of the thread it is attached to.',
       params: IdParamsSchema,
       querystring: TokenQuerySchema,
-      response: { 200: RenderSchema, ...errorResponses(400, 401, 404, 409, 503) }
+      response: { 200: RenderSchema, ...errorResponses(400, 401, 403, 404, 409, 503) }
     }
   }, async (request) => {
     const record = await repository.findRender(request.params.id)
     if (record === null || record.state === 'deleting') throw notFound('Render')
+    await access.checkRenderVisible(request.caller!, record)
     if (record.state === 'pending' || record.state === 'verifying') throw conflict('This render\'s upload has not been completed yet')
     return renderView.fromRecord(record)
   })

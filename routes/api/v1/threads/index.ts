@@ -2,9 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { errorResponses, IdParamsSchema, TokenQuerySchema } from '../../../../schemas/common.js'
 import { MessagePageSchema } from '../../../../schemas/messages.js'
-import { CreateThreadSchema, PageQuerySchema, ThreadPageSchema, ThreadSchema } from '../../../../schemas/threads.js'
+import { CreateThreadSchema, MemberBodySchema, PageQuerySchema, ThreadPageSchema, ThreadSchema } from '../../../../schemas/threads.js'
+import { userIdOf } from '../../../../services/auth/caller.js'
 import { monotonicNow } from '../../../../services/clock.js'
-import { notFound } from '../../../../services/errors.js'
+import { conflict, notFound } from '../../../../services/errors.js'
 import { pageFromQuery, withNextCursor } from '../../../../services/http/cursor.js'
 import { newId } from '../../../../services/ids.js'
 
@@ -16,22 +17,26 @@ const ThreadDeletedSchema = Type.Object({
 })
 
 const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, renderView, messageDeletion } = fastify
+  const { repository, renderView, messageDeletion, access } = fastify
 
   fastify.post('/', {
     schema: {
       tags: ['Threads'],
       summary: 'Create a thread',
       body: CreateThreadSchema,
-      response: { 201: ThreadSchema, ...errorResponses(400, 401, 503) }
+      description: 'With a user token, the user is the creator and a member, whatever `users` says.',
+      response: { 201: ThreadSchema, ...errorResponses(400, 401, 403, 503) }
     }
   }, async (request, reply) => {
+    const creator = userIdOf(request.caller!)
+    const users = request.body.users ?? []
     const thread = {
       id: newId(),
       title: request.body.title ?? null,
-      users: request.body.users ?? [],
+      users: creator === null ? users : [...new Set([creator, ...users])],
       messages: [],
-      created_at: monotonicNow()
+      created_at: monotonicNow(),
+      created_by: creator
     }
     await repository.insertThread(thread)
     return reply.code(201).send(thread)
@@ -41,12 +46,13 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Threads'],
       summary: 'List threads, newest first',
+      description: 'A user token lists the threads its user is a member of; the service token lists all.',
       querystring: PageQuerySchema,
-      response: { 200: ThreadPageSchema, ...errorResponses(400, 401, 503) }
+      response: { 200: ThreadPageSchema, ...errorResponses(400, 401, 403, 503) }
     }
   }, async (request) => {
     const page = pageFromQuery(request.query)
-    const threads = await repository.listThreads({ ...page, limit: page.limit + 1 })
+    const threads = await repository.listThreads({ ...page, limit: page.limit + 1 }, userIdOf(request.caller!) ?? undefined)
     const { page: items, next_cursor } = withNextCursor(threads, page.limit)
     return { threads: items, next_cursor }
   })
@@ -57,13 +63,9 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Get a thread',
       params: IdParamsSchema,
       querystring: TokenQuerySchema,
-      response: { 200: ThreadSchema, ...errorResponses(400, 401, 404, 503) }
+      response: { 200: ThreadSchema, ...errorResponses(400, 401, 403, 404, 503) }
     }
-  }, async (request) => {
-    const thread = await repository.findThread(request.params.id)
-    if (thread === null) throw notFound('Thread')
-    return thread
-  })
+  }, async (request) => access.visibleThread(request.caller!, request.params.id))
 
   fastify.get('/:id/messages', {
     schema: {
@@ -71,10 +73,10 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'List a thread\'s messages, newest first',
       params: IdParamsSchema,
       querystring: PageQuerySchema,
-      response: { 200: MessagePageSchema, ...errorResponses(400, 401, 404, 503) }
+      response: { 200: MessagePageSchema, ...errorResponses(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
-    if (await repository.findThread(request.params.id) === null) throw notFound('Thread')
+    await access.visibleThread(request.caller!, request.params.id)
     const page = pageFromQuery(request.query)
     const messages = await repository.listMessages(request.params.id, { ...page, limit: page.limit + 1 })
     const { page: items, next_cursor } = withNextCursor(messages, page.limit)
@@ -85,11 +87,13 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Threads'],
       summary: 'Delete a thread, its messages and their render objects',
+      description: 'A user token: the thread\'s creator only.',
       params: IdParamsSchema,
       querystring: TokenQuerySchema,
-      response: { 200: ThreadDeletedSchema, ...errorResponses(400, 401, 404, 503) }
+      response: { 200: ThreadDeletedSchema, ...errorResponses(400, 401, 403, 404, 503) }
     }
   }, async (request) => {
+    await access.managedThread(request.caller!, request.params.id)
     const deleted = await messageDeletion.deleteThread(request.params.id, (err) => {
       request.log.warn({ err }, 'render objects stay queued for deletion')
     })
@@ -100,6 +104,37 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       messages_deleted: deleted.messages.length,
       renders_deleted: deleted.messages.reduce((count, message) => count + message.renders.length, 0)
     }
+  })
+
+  fastify.post('/:id/members', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'Add a member (the thread\'s creator; idempotent)',
+      params: IdParamsSchema,
+      body: MemberBodySchema,
+      response: { 200: ThreadSchema, ...errorResponses(400, 401, 403, 404, 503) }
+    }
+  }, async (request) => {
+    await access.managedThread(request.caller!, request.params.id)
+    const thread = await repository.addThreadMember(request.params.id, request.body.user_id)
+    if (thread === null) throw notFound('Thread')
+    return thread
+  })
+
+  fastify.delete('/:id/members/:user_id', {
+    schema: {
+      tags: ['Threads'],
+      summary: 'Remove a member (the thread\'s creator; the creator stays)',
+      params: Type.Object({ id: IdParamsSchema.properties.id, user_id: MemberBodySchema.properties.user_id }),
+      querystring: TokenQuerySchema,
+      response: { 200: ThreadSchema, ...errorResponses(400, 401, 403, 404, 409, 503) }
+    }
+  }, async (request) => {
+    const current = await access.managedThread(request.caller!, request.params.id)
+    if (current.created_by === request.params.user_id) throw conflict('The thread\'s creator stays a member')
+    const thread = await repository.removeThreadMember(request.params.id, request.params.user_id)
+    if (thread === null) throw notFound('Thread')
+    return thread
   })
 }
 

@@ -3,14 +3,16 @@ import { errorResponses } from '../../../../schemas/common.js'
 import { RenderSchema } from '../../../../schemas/renders.js'
 import { requireMultipartFormData } from '../../../../services/http/multipart-request.js'
 import { UploadAudioFormSchema } from '../../../../schemas/upload-audio-form.js'
+import { userIdOf } from '../../../../services/auth/caller.js'
 import { receiveProxiedUpload } from '../../../../services/uploads/proxied-upload.js'
 
 const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
-  const { repository, storage, deletionQueue, renderView, renderMetrics, config } = fastify
+  const { repository, storage, deletionQueue, renderView, renderMetrics, config, checkUploadQuota } = fastify
 
   fastify.post('/audio', {
     onError: renderMetrics.countRefusals,
     preValidation: requireMultipartFormData,
+    preHandler: fastify.limitUploads,
     config: {
       tokenInForm: true,
       // Documents the multipart body (Swagger UI then shows a file input) without validating it.
@@ -23,7 +25,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
         '`format` (mp3), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. ' +
         'The file is streamed to storage and must be MP3 by its bytes; duration and bitrate are read from it when not sent.',
       consumes: ['multipart/form-data'],
-      response: { 200: RenderSchema, ...errorResponses(400, 401, 413, 415, 503) }
+      response: { 200: RenderSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 503) }
     }
   }, async (request) => {
     const record = await receiveProxiedUpload(request, {
@@ -33,6 +35,7 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       env: config.ENV,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
       verifyFormToken: fastify.verifyFormToken,
+      checkQuota: async (request, bytes) => checkUploadQuota(userIdOf(request.caller!), bytes),
       log: request.log
     })
     renderMetrics.uploadCompleted(record.size_bytes ?? 0)
