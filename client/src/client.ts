@@ -76,6 +76,14 @@ export function createClient (options: ClientOptions) {
       unwrap(await api.DELETE('/api/v1/threads/{id}', { params: { path: { id } } }))
   }
 
+  /** A thread's members (its `users`); only the thread's creator changes them. */
+  const members = {
+    add: async (threadId: string, userId: string): Promise<Thread> =>
+      unwrap(await api.POST('/api/v1/threads/{id}/members', { params: { path: { id: threadId } }, body: { user_id: userId } })),
+    remove: async (threadId: string, userId: string): Promise<Thread> =>
+      unwrap(await api.DELETE('/api/v1/threads/{id}/members/{user_id}', { params: { path: { id: threadId, user_id: userId } } }))
+  }
+
   const messages = {
     /** Newest first; pass the page's next_cursor for older ones. */
     list: async (threadId: string, page: PageOptions = {}): Promise<MessagePage> =>
@@ -113,6 +121,7 @@ export function createClient (options: ClientOptions) {
   const client = {
     me,
     threads,
+    members,
     messages,
     renders,
     uploads,

@@ -39,6 +39,20 @@ t.test('me(): the user of a user token, asked for on every request', async (t) =
   t.ok(error instanceof ApiError && error.status === 401 && error.code === 'UNAUTHORIZED', `401: ${String(error)}`)
 })
 
+t.test('members: the creator adds and removes them; only members see the thread', async (t) => {
+  const { baseUrl } = await serviceWithClient(t)
+  const as = async (user: string) => { const token = await userToken(user); return createClient({ baseUrl, getToken: () => token }) }
+  const [alice, bob] = [await as('alice'), await as('bob')]
+  const thread = await alice.threads.create({ title: 'duo' })
+  const hidden = await bob.threads.get(thread.id).catch((err: unknown) => err)
+  t.ok(hidden instanceof ApiError && hidden.status === 404, 'not a member yet: 404')
+  t.same((await alice.members.add(thread.id, 'bob')).users, ['alice', 'bob'])
+  t.equal((await bob.threads.get(thread.id)).title, 'duo', 'a member sees it')
+  const refused = await bob.members.add(thread.id, 'carol').catch((err: unknown) => err)
+  t.ok(refused instanceof ApiError && refused.status === 403, `only the creator manages members: ${String(refused)}`)
+  t.same((await alice.members.remove(thread.id, 'bob')).users, ['alice'])
+})
+
 t.test('sendMessageWithRender: the message first, then uploading, progress to 100 % and ready with the render attached', async (t) => {
   const { client, thread } = await serviceWithClient(t)
   const { message, upload } = await client.sendMessageWithRender({ parent_thread: thread.id, user_id: 'u1', snapshot: { bpm: 120 }, file: largerMp3 })
