@@ -12,6 +12,7 @@ type Json<P extends keyof paths, M extends keyof paths[P], S extends number> =
 type Body<P extends keyof paths, M extends keyof paths[P]> =
   paths[P][M] extends { requestBody?: { content: { 'application/json': infer T } } } ? T : never
 
+export type Me = Json<'/api/v1/me/', 'get', 200>
 export type Thread = Json<'/api/v1/threads/{id}', 'get', 200>
 export type ThreadPage = Json<'/api/v1/threads/', 'get', 200>
 export type Message = Json<'/api/v1/messages/{id}', 'get', 200>
@@ -61,6 +62,9 @@ export function createClient (options: ClientOptions) {
     }
   })
 
+  /** Who the token belongs to: a user (user_id) or the service token (user_id null). */
+  const me = async (): Promise<Me> => unwrap(await api.GET('/api/v1/me/'))
+
   const threads = {
     list: async (page: PageOptions = {}): Promise<ThreadPage> =>
       unwrap(await api.GET('/api/v1/threads/', { params: { query: { limit: page.limit ?? 20, cursor: page.cursor } } })),
@@ -70,6 +74,14 @@ export function createClient (options: ClientOptions) {
       unwrap(await api.POST('/api/v1/threads/', { body: input })),
     delete: async (id: string) =>
       unwrap(await api.DELETE('/api/v1/threads/{id}', { params: { path: { id } } }))
+  }
+
+  /** A thread's members (its `users`); only the thread's creator changes them. */
+  const members = {
+    add: async (threadId: string, userId: string): Promise<Thread> =>
+      unwrap(await api.POST('/api/v1/threads/{id}/members', { params: { path: { id: threadId } }, body: { user_id: userId } })),
+    remove: async (threadId: string, userId: string): Promise<Thread> =>
+      unwrap(await api.DELETE('/api/v1/threads/{id}/members/{user_id}', { params: { path: { id: threadId, user_id: userId } } }))
   }
 
   const messages = {
@@ -107,7 +119,9 @@ export function createClient (options: ClientOptions) {
 
   const context = { uploads, retry: retryPolicy(options.retry), now: options.now ?? Date.now, fetch: customFetch }
   const client = {
+    me,
     threads,
+    members,
     messages,
     renders,
     uploads,

@@ -1,6 +1,6 @@
 export { createClient } from './client.js'
 export type {
-  ClientOptions, CreateMessageInput, CreateThreadInput, CreateUploadInput, Message, MessagePage, PageOptions,
+  ClientOptions, CreateMessageInput, CreateThreadInput, CreateUploadInput, Me, Message, MessagePage, PageOptions,
   Render, RenderInput, RenderServiceClient, Thread, ThreadPage, UploadTicket
 } from './client.js'
 export { AbortError, ApiError } from './errors.js'

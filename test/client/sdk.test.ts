@@ -1,6 +1,6 @@
 import t from 'tap'
-import { AbortError, ApiError } from '../../client/src/index.js'
-import { countRenderRecords, listStoredKeys } from '../helper.js'
+import { AbortError, ApiError, createClient } from '../../client/src/index.js'
+import { countRenderRecords, listStoredKeys, userToken } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { createTestClock } from '../support/test-clock.js'
 import { serviceWithClient } from './sdk-setup.js'
@@ -24,6 +24,33 @@ t.test('threads and messages: create, list newest first with a cursor, delete', 
   const error = await client.messages.get(created[0].id).catch((err: unknown) => err)
   t.ok(error instanceof ApiError && error.status === 404, 'a deleted message is gone, as an ApiError 404')
   t.match((await client.threads.list()).threads, [{ id: thread.id }])
+})
+
+t.test('me(): the user of a user token, asked for on every request', async (t) => {
+  const { client, baseUrl } = await serviceWithClient(t)
+  t.same(await client.me(), { user_id: null, kind: 'service' })
+  let token = await userToken('alice')
+  const asUser = createClient({ baseUrl, getToken: async () => token })
+  t.same(await asUser.me(), { user_id: 'alice', kind: 'user' })
+  token = await userToken('bob')
+  t.same(await asUser.me(), { user_id: 'bob', kind: 'user' }, 'a new token is used at once')
+  token = 'not-a-token'
+  const error = await asUser.me().catch((err: unknown) => err)
+  t.ok(error instanceof ApiError && error.status === 401 && error.code === 'UNAUTHORIZED', `401: ${String(error)}`)
+})
+
+t.test('members: the creator adds and removes them; only members see the thread', async (t) => {
+  const { baseUrl } = await serviceWithClient(t)
+  const as = async (user: string) => { const token = await userToken(user); return createClient({ baseUrl, getToken: () => token }) }
+  const [alice, bob] = [await as('alice'), await as('bob')]
+  const thread = await alice.threads.create({ title: 'duo' })
+  const hidden = await bob.threads.get(thread.id).catch((err: unknown) => err)
+  t.ok(hidden instanceof ApiError && hidden.status === 404, 'not a member yet: 404')
+  t.same((await alice.members.add(thread.id, 'bob')).users, ['alice', 'bob'])
+  t.equal((await bob.threads.get(thread.id)).title, 'duo', 'a member sees it')
+  const refused = await bob.members.add(thread.id, 'carol').catch((err: unknown) => err)
+  t.ok(refused instanceof ApiError && refused.status === 403, `only the creator manages members: ${String(refused)}`)
+  t.same((await alice.members.remove(thread.id, 'bob')).users, ['alice'])
 })
 
 t.test('sendMessageWithRender: the message first, then uploading, progress to 100 % and ready with the render attached', async (t) => {

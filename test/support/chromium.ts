@@ -3,7 +3,9 @@ import type { Test } from 'tap'
 import { chromium, type Browser } from 'playwright-core'
 
 export const CHROMIUM = '/usr/bin/chromium'
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required']
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--autoplay-policy=no-user-gesture-required',
+  // A fake microphone (a beep), granted without a prompt, for the web client's recording.
+  '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream']
 
 /**
  * Debian's Chromium for a test file: launched before its tests, closed after them. Without it the

@@ -7,7 +7,7 @@ import { WEB_APP_DIR } from '../../routes/app/index.js'
 import { rendersPrefix } from '../../services/renders/render-keys.js'
 import { startEmbeddedS3, type EmbeddedS3 } from '../../services/storage/embedded-s3.js'
 import { buildWebApp } from '../../web/build.js'
-import { API_TOKEN, build, createThread, listen } from '../helper.js'
+import { API_TOKEN, bearer, build, listen, userToken } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { useChromium } from '../support/chromium.js'
 
@@ -84,9 +84,10 @@ if (chromium !== null) {
       S3_BUCKET_NAME: 'renders'
     })
     const baseUrl = await listen(app)
-    const thread = await createThread(app, 'two users')
-    const tokenA = API_TOKEN
-    const tokenB = API_TOKEN
+    const created = await app.inject({ method: 'POST', url: '/api/v1/threads', headers: bearer(), payload: { title: 'two users', users: ['alice', 'bob'] } })
+    const thread = created.json<{ id: string }>()
+    const tokenA = await userToken('alice')
+    const tokenB = await userToken('bob')
     const contextA = await browser().newContext()
     const contextB = await browser().newContext()
     t.teardown(async () => { await contextA.close(); await contextB.close() })
@@ -94,6 +95,7 @@ if (chromium !== null) {
     // A: the message appears at once, "Uploading audio…" while its PUT is held, then a player.
     const pageA = await openThread(contextA, baseUrl, tokenA, thread.id)
     t.equal(new URL(pageA.url()).hash, '', 'the token is taken out of the address bar')
+    t.equal(await pageA.textContent('[data-testid="me"]'), 'alice')
     let releasePut!: () => void
     const putHeld = new Promise<void>((resolve) => { releasePut = resolve })
     await contextA.route(`${storage.s3().endpoint}/**`, async (route) => {
@@ -119,6 +121,8 @@ if (chromium !== null) {
     const messageB = pageB.locator('[data-testid="message"]').first()
     await messageB.locator('[data-testid="play"]').waitFor(WAIT)
     t.match(await messageB.locator('pre').textContent(), /first take/)
+    t.equal(await messageB.locator('[data-testid="author"]').textContent(), 'alice', 'B sees A as the author')
+    t.equal(await messageB.locator('[data-testid="uploading"]').count(), 0, 'B sees no upload status for A\'s message')
     t.equal(await messageB.locator('[data-testid="duration"]').textContent(), '0:06')
     await messageB.locator('[data-testid="play"]').click()
     await messageB.locator('[data-testid="pause"]').waitFor(WAIT)
@@ -170,7 +174,64 @@ if (chromium !== null) {
     await pageA.waitForFunction(() => document.querySelector<HTMLAudioElement>('[data-testid="message"] audio')!.currentTime > 0.1, null, WAIT)
     t.equal(await failedMessage.locator('.player').getAttribute('data-source'), 'local', 'an own upload plays from the local file')
     await shot(pageA, '6-a-retried')
-    const messages = (await app.inject({ method: 'GET', url: `/api/v1/threads/${thread.id}/messages`, headers: { authorization: `Bearer ${API_TOKEN}` } })).json()
-    t.same(messages.messages.map((m: { renders: unknown[] }) => m.renders.length), [1, 1], 'both messages have their render')
+    const messages = (await app.inject({ method: 'GET', url: `/api/v1/threads/${thread.id}/messages`, headers: bearer() })).json()
+    t.same(messages.messages.map((m: { user_id: string, renders: unknown[] }) => [m.user_id, m.renders.length]), [['alice', 1], ['alice', 1]],
+      'both messages are alice\'s and have their render')
+  })
+
+  t.test('the service token is refused as a page identity; a user token signs in', async (t) => {
+    const { app } = await build(t)
+    const baseUrl = await listen(app)
+    const page = await browser().newPage()
+    t.teardown(() => page.close())
+    await page.goto(`${baseUrl}/app/#token=${API_TOKEN}`)
+    await page.locator('.error').waitFor(WAIT)
+    t.match(await page.textContent('.error'), /not a user token/)
+    t.equal(await page.locator('[data-testid="thread-list"]').count(), 0)
+    await page.fill('[data-testid="token"]', await userToken('carol'))
+    await page.press('[data-testid="token"]', 'Enter')
+    await page.locator('[data-testid="me"]').waitFor(WAIT)
+    t.equal(await page.textContent('[data-testid="me"]'), 'carol')
+    t.equal(await page.locator('[data-testid="thread-list"]').count(), 1, 'the threads show')
+    t.equal(await page.evaluate(() => Object.keys(localStorage).length), 0, 'nothing kept beyond the tab')
+  })
+
+  t.test('a microphone recording is encoded to MP3 in a worker and sent as a render', async (t) => {
+    const { app } = await build(t)
+    const baseUrl = await listen(app)
+    const thread = (await app.inject({ method: 'POST', url: '/api/v1/threads', headers: bearer(), payload: { title: 'mic', users: ['erin'] } })).json<{ id: string }>()
+    const context = await browser().newContext()
+    t.teardown(() => context.close())
+    const page = await openThread(context, baseUrl, await userToken('erin'), thread.id)
+    await page.click('[data-testid="record"]', WAIT)
+    // The fake microphone has been heard once the recorder has produced its first data.
+    await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="recording"]')?.dataset.pieces ?? 0) > 0, null, WAIT)
+    await page.click('[data-testid="record"]')
+    await page.locator('.compose .status', { hasText: /^recording-.*\.mp3/ }).waitFor(WAIT)
+    await page.click('[data-testid="send"]')
+    const message = page.locator('[data-testid="message"]').first()
+    await message.locator('[data-testid="play"]').waitFor(WAIT)
+    const stored = (await app.inject({ method: 'GET', url: `/api/v1/threads/${thread.id}/messages`, headers: bearer() })).json()
+    const render = stored.messages[0].renders[0]
+    t.equal(render.format, 'mp3')
+    t.ok(render.duration > 0, `the service measured the MP3: ${render.duration} s at ${render.bitrate} kbps`)
+  })
+
+  t.test('load older: the newest page first, older messages below on demand', async (t) => {
+    const { app } = await build(t)
+    const baseUrl = await listen(app)
+    const thread = (await app.inject({ method: 'POST', url: '/api/v1/threads', headers: bearer(), payload: { title: 'long', users: ['dana'] } })).json<{ id: string }>()
+    for (let i = 1; i <= 12; i++) {
+      await app.inject({ method: 'POST', url: '/api/v1/messages', headers: bearer(), payload: { parent_thread: thread.id, user_id: 'dana', snapshot: { take: i } } })
+    }
+    const context = await browser().newContext()
+    t.teardown(() => context.close())
+    const page = await openThread(context, baseUrl, await userToken('dana'), thread.id)
+    await page.locator('[data-testid="load-older"]').waitFor(WAIT)
+    const takes = () => page.$$eval('[data-testid="message"] pre', (nodes) => nodes.map((node) => JSON.parse(node.textContent!).take))
+    t.same(await takes(), [12, 11, 10, 9, 8, 7, 6, 5, 4, 3], 'newest first, one page')
+    await page.click('[data-testid="load-older"]')
+    await page.locator('[data-testid="load-older"]').waitFor({ state: 'detached', ...WAIT })
+    t.same(await takes(), [12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1])
   })
 }

@@ -18,7 +18,7 @@ export function App () {
     setUserId(null)
     setThreads([])
     if (client === null) return
-    Promise.all([whoAmI(client, token), client.threads.list({ limit: 100 })]).then(([me, page]) => {
+    Promise.all([whoAmI(client), client.threads.list({ limit: 100 })]).then(([me, page]) => {
       setUserId(me)
       setThreads(page.threads)
       setError(null)

@@ -11,6 +11,7 @@ export function Compose ({ onSend }: ComposeProps) {
   const [note, setNote] = useState('')
   const [dragging, setDragging] = useState(false)
   const [recording, setRecording] = useState<{ stop (): Promise<File> } | null>(null)
+  const [recorded, setRecorded] = useState(0)
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<string | null>(null)
 
@@ -33,7 +34,10 @@ export function Compose ({ onSend }: ComposeProps) {
   async function toggleRecording () {
     setError(null)
     try {
-      if (recording === null) return setRecording(await startRecording())
+      if (recording === null) {
+        setRecorded(0)
+        return setRecording(await startRecording(setRecorded))
+      }
       setRecording(null)
       setFile(await recording.stop())
     } catch (err) {
@@ -61,6 +65,7 @@ export function Compose ({ onSend }: ComposeProps) {
         {canRecord() && (
           <button type="button" data-testid="record" onClick={() => { void toggleRecording() }}>{recording === null ? 'Record' : 'Stop recording'}</button>
         )}
+        {recording !== null && <span class="status" data-testid="recording" data-pieces={recorded}>Recording… </span>}
         <span class="status">{file !== null ? `${file.name} (${Math.ceil(file.size / 1024)} KiB)` : 'or drop an MP3 here'}</span>
       </div>
       <button type="submit" data-testid="send" disabled={busy || recording !== null || (note === '' && file === null)}>Send</button>

@@ -6,16 +6,20 @@ export function canRecord () {
     typeof MediaRecorder !== 'undefined' && typeof Worker !== 'undefined' && typeof AudioContext !== 'undefined'
 }
 
-/** Records the microphone until `stop()`; resolves to an MP3 encoded in a worker. */
-export async function startRecording () {
+/** Records the microphone until `stop()`; resolves to an MP3 encoded in a worker. `onData` counts the pieces recorded so far. */
+export async function startRecording (onData: (pieces: number) => void = () => {}) {
   const stream = await navigator.mediaDevices.getUserMedia({ audio: true })
   const recorder = new MediaRecorder(stream)
   const chunks: Blob[] = []
-  recorder.ondataavailable = (event) => chunks.push(event.data)
+  recorder.ondataavailable = (event) => {
+    chunks.push(event.data)
+    onData(chunks.length)
+  }
   const stopped = new Promise<Blob>((resolve) => {
     recorder.onstop = () => resolve(new Blob(chunks, { type: recorder.mimeType }))
   })
-  recorder.start()
+  // Data every 250 ms, so a stop at any time has something to encode.
+  recorder.start(250)
   return {
     async stop (): Promise<File> {
       recorder.stop()

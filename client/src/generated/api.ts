@@ -328,6 +328,105 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the token belongs to */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description API token, for clients that cannot send `Authorization: Bearer` */
+                    token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description The user token's `sub`; null for the service token */
+                            user_id: string | null;
+                            kind: "user" | "service";
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/messages/": {
         parameters: {
             query?: never;
@@ -337,7 +436,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Create a message in a thread (renders are usually attached afterwards) */
+        /**
+         * Create a message in a thread (renders are usually attached afterwards)
+         * @description A member of the thread posts as themselves: with a user token, `user_id` must be its user (403 otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -429,6 +531,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -605,6 +721,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -651,7 +781,7 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Delete a message and its render objects
+         * Delete a message and its render objects (its author)
          * @description The message is marked deleted first (nothing can be attached to it from then on); its renders and the uploads made for it are handed to the deletion worker, which deletes their objects now or, after a storage outage, later.
          */
         delete: {
@@ -698,6 +828,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -768,7 +912,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Attach a render to a message (idempotent by render id) */
+        /**
+         * Attach a render to a message (idempotent by render id)
+         * @description With a user token: the message's author, with a render they uploaded.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -825,6 +972,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -924,7 +1085,7 @@ export interface paths {
         };
         /**
          * Get a render with a playable URL
-         * @description The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private.
+         * @description The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private. With a user token: its uploader, or a member of the thread it is attached to.
          */
         get: {
             parameters: {
@@ -976,6 +1137,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1061,7 +1236,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List threads, newest first */
+        /**
+         * List threads, newest first
+         * @description A user token lists the threads its user is a member of; the service token lists all.
+         */
         get: {
             parameters: {
                 query: {
@@ -1092,6 +1270,8 @@ export interface paths {
                                 messages: string[];
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description The user whose token created the thread (manages its members); null for the service token */
+                                created_by?: string | null;
                             }[];
                             next_cursor: string | null;
                         };
@@ -1113,6 +1293,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1156,7 +1350,10 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a thread */
+        /**
+         * Create a thread
+         * @description With a user token, the user is the creator and a member, whatever `users` says.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -1187,6 +1384,8 @@ export interface paths {
                             messages: string[];
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The user whose token created the thread (manages its members); null for the service token */
+                            created_by?: string | null;
                         };
                     };
                 };
@@ -1206,6 +1405,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1290,6 +1503,8 @@ export interface paths {
                             messages: string[];
                             /** Format: date-time */
                             created_at: string;
+                            /** @description The user whose token created the thread (manages its members); null for the service token */
+                            created_by?: string | null;
                         };
                     };
                 };
@@ -1309,6 +1524,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1367,7 +1596,10 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Delete a thread, its messages and their render objects */
+        /**
+         * Delete a thread, its messages and their render objects
+         * @description A user token: the thread's creator only.
+         */
         delete: {
             parameters: {
                 query?: {
@@ -1413,6 +1645,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1566,6 +1812,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1612,6 +1872,296 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threads/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Add a member (the thread's creator; idempotent) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description API token, for clients that cannot send `Authorization: Bearer` */
+                        token?: string;
+                        user_id: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string | null;
+                            users: string[];
+                            /** @description Message ids, oldest first */
+                            messages: string[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description The user whose token created the thread (manages its members); null for the service token */
+                            created_by?: string | null;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/threads/{id}/members/{user_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Remove a member (the thread's creator; the creator stays) */
+        delete: {
+            parameters: {
+                query?: {
+                    /** @description API token, for clients that cannot send `Authorization: Bearer` */
+                    token?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                    user_id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string | null;
+                            users: string[];
+                            /** @description Message ids, oldest first */
+                            messages: string[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description The user whose token created the thread (manages its members); null for the service token */
+                            created_by?: string | null;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         patch?: never;
@@ -1710,6 +2260,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -1725,6 +2289,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1784,7 +2362,7 @@ export interface paths {
         put?: never;
         /**
          * Get a presigned PUT URL to upload an MP3 straight to storage
-         * @description The URL is bound to one key, content type and size. PUT the file with exactly the returned headers, then call complete.
+         * @description The URL is bound to one key, content type and size. PUT the file with exactly the returned headers, then call complete. With a user token: `message_id` must be the user's own message, and the size must fit the user's quota (413 says how many bytes are left).
          */
         post: {
             parameters: {
@@ -1863,6 +2441,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1878,6 +2470,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1937,7 +2543,7 @@ export interface paths {
         put?: never;
         /**
          * Verify an uploaded object and make it a render (idempotent)
-         * @description Checks the object's size and reads only its first bytes to check that it is MP3. 409 while the object is missing; 422 (object deleted) when it is not the declared size or not MP3. With a message id, here or when the URL was issued, the render is attached to that message once.
+         * @description Checks the object's size and reads only its first bytes to check that it is MP3. 409 while the object is missing; 422 (object deleted) when it is not the declared size or not MP3. With a message id, here or when the URL was issued, the render is attached to that message once. With a user token: only the user who asked for the URL completes it, into their own message.
          */
         post: {
             parameters: {
@@ -2007,6 +2613,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -2049,6 +2669,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2078,6 +2712,77 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/app/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The web client (threads, messages, uploads, player) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                302: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Every error response has this shape */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
