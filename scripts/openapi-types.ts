@@ -23,8 +23,7 @@ export async function dumpOpenApiDocument (): Promise<OpenAPI3> {
     fromEnvironment: false,
     overrides: { DATA_DIR: dataDir, EMBEDDED_S3_PORT: 0, LOG_LEVEL: 'warn', CLEANUP_INTERVAL_SECONDS: 0, API_TOKEN: 'openapi-dump-token-0123456789' }
   })
-  // A busy machine can take longer than Fastify's 10 s default to start every plugin.
-  const app = Fastify({ ...serverOptions(config), pluginTimeout: 60_000 })
+  const app = Fastify(serverOptions(config))
   try {
     await app.register(fp(renderServiceApp), { config })
     await app.ready()

@@ -219,6 +219,8 @@ export interface paths {
                             dry_run: boolean;
                             expired_uploads: number;
                             unattached_renders: number;
+                            /** @description Render objects given their thread's ACL (a visibility change that had not finished) */
+                            acl_reconciled: number;
                             scanned_objects: number;
                             orphan_objects: number;
                             deleted_objects: number;
@@ -500,6 +502,7 @@ export interface paths {
                                 id: string;
                                 /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
                                 url: string;
+                                /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                                 format: string;
                                 bitrate?: number | null;
                                 /** @description Seconds, always written with a fractional part (3.0), as Dart clients read it into a double */
@@ -507,6 +510,18 @@ export interface paths {
                                 size_bytes?: number | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded) */
+                                waveform?: "pending" | "ready" | "failed";
+                                /** @description Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio */
+                                waveform_url?: string | null;
+                                /** @description The same at 512 samples per point (peaks.js's default zoom) */
+                                waveform_zoom_url?: string | null;
+                                /** @description Seconds, from the decoded samples */
+                                decoded_duration?: number | null;
+                                /** @description Highest sample level, dBFS */
+                                peak_dbfs?: number | null;
+                                /** @description Integrated loudness (EBU R128), LUFS */
+                                loudness_lufs?: number | null;
                             }[];
                             /** Format: date-time */
                             timestamp: string;
@@ -677,6 +692,7 @@ export interface paths {
                                 id: string;
                                 /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
                                 url: string;
+                                /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                                 format: string;
                                 bitrate?: number | null;
                                 /** @description Seconds, always written with a fractional part (3.0), as Dart clients read it into a double */
@@ -684,6 +700,18 @@ export interface paths {
                                 size_bytes?: number | null;
                                 /** Format: date-time */
                                 created_at: string;
+                                /** @description Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded) */
+                                waveform?: "pending" | "ready" | "failed";
+                                /** @description Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio */
+                                waveform_url?: string | null;
+                                /** @description The same at 512 samples per point (peaks.js's default zoom) */
+                                waveform_zoom_url?: string | null;
+                                /** @description Seconds, from the decoded samples */
+                                decoded_duration?: number | null;
+                                /** @description Highest sample level, dBFS */
+                                peak_dbfs?: number | null;
+                                /** @description Integrated loudness (EBU R128), LUFS */
+                                loudness_lufs?: number | null;
                             }[];
                             /** Format: date-time */
                             timestamp: string;
@@ -1111,6 +1139,7 @@ export interface paths {
                             id: string;
                             /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
                             url: string;
+                            /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                             format: string;
                             bitrate?: number | null;
                             /** @description Seconds, always written with a fractional part (3.0), as Dart clients read it into a double */
@@ -1118,6 +1147,18 @@ export interface paths {
                             size_bytes?: number | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded) */
+                            waveform?: "pending" | "ready" | "failed";
+                            /** @description Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio */
+                            waveform_url?: string | null;
+                            /** @description The same at 512 samples per point (peaks.js's default zoom) */
+                            waveform_zoom_url?: string | null;
+                            /** @description Seconds, from the decoded samples */
+                            decoded_duration?: number | null;
+                            /** @description Highest sample level, dBFS */
+                            peak_dbfs?: number | null;
+                            /** @description Integrated loudness (EBU R128), LUFS */
+                            loudness_lufs?: number | null;
                         };
                     };
                 };
@@ -1266,6 +1307,8 @@ export interface paths {
                                 id: string;
                                 title: string | null;
                                 users: string[];
+                                /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                                visibility: "public" | "private";
                                 /** @description Message ids, oldest first */
                                 messages: string[];
                                 /** Format: date-time */
@@ -1366,6 +1409,8 @@ export interface paths {
                     "application/json": {
                         title?: string;
                         users?: string[];
+                        /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                        visibility?: "public" | "private";
                     };
                 };
             };
@@ -1380,6 +1425,8 @@ export interface paths {
                             id: string;
                             title: string | null;
                             users: string[];
+                            /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                            visibility: "public" | "private";
                             /** @description Message ids, oldest first */
                             messages: string[];
                             /** Format: date-time */
@@ -1499,6 +1546,8 @@ export interface paths {
                             id: string;
                             title: string | null;
                             users: string[];
+                            /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                            visibility: "public" | "private";
                             /** @description Message ids, oldest first */
                             messages: string[];
                             /** Format: date-time */
@@ -1717,7 +1766,137 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change a thread's visibility
+         * @description Its creator (or the service token) only. Applies to the renders it already has: their objects get the matching ACL before this answers (if storage fails midway, the sweeper finishes; until then their URLs are signed).
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description API token, for clients that cannot send `Authorization: Bearer` */
+                        token?: string;
+                        /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                        visibility: "public" | "private";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            title: string | null;
+                            users: string[];
+                            /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                            visibility: "public" | "private";
+                            /** @description Message ids, oldest first */
+                            messages: string[];
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description The user whose token created the thread (manages its members); null for the service token */
+                            created_by?: string | null;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                500: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/v1/threads/{id}/messages": {
@@ -1766,6 +1945,7 @@ export interface paths {
                                     id: string;
                                     /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
                                     url: string;
+                                    /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                                     format: string;
                                     bitrate?: number | null;
                                     /** @description Seconds, always written with a fractional part (3.0), as Dart clients read it into a double */
@@ -1773,6 +1953,18 @@ export interface paths {
                                     size_bytes?: number | null;
                                     /** Format: date-time */
                                     created_at: string;
+                                    /** @description Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded) */
+                                    waveform?: "pending" | "ready" | "failed";
+                                    /** @description Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio */
+                                    waveform_url?: string | null;
+                                    /** @description The same at 512 samples per point (peaks.js's default zoom) */
+                                    waveform_zoom_url?: string | null;
+                                    /** @description Seconds, from the decoded samples */
+                                    decoded_duration?: number | null;
+                                    /** @description Highest sample level, dBFS */
+                                    peak_dbfs?: number | null;
+                                    /** @description Integrated loudness (EBU R128), LUFS */
+                                    loudness_lufs?: number | null;
                                 }[];
                                 /** Format: date-time */
                                 timestamp: string;
@@ -1916,6 +2108,8 @@ export interface paths {
                             id: string;
                             title: string | null;
                             users: string[];
+                            /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                            visibility: "public" | "private";
                             /** @description Message ids, oldest first */
                             messages: string[];
                             /** Format: date-time */
@@ -2053,6 +2247,8 @@ export interface paths {
                             id: string;
                             title: string | null;
                             users: string[];
+                            /** @description `public`: renders are served from their public URL (the original behaviour). `private`: render objects are not publicly readable and every render `url` is a short-lived signed GET */
+                            visibility: "public" | "private";
                             /** @description Message ids, oldest first */
                             messages: string[];
                             /** Format: date-time */
@@ -2177,8 +2373,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Upload an MP3 through the service (the seed's multipart upload)
-         * @description multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), `format` (mp3), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. The file is streamed to storage and must be MP3 by its bytes; duration and bitrate are read from it when not sent.
+         * Upload a render through the service (the seed's multipart upload)
+         * @description multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), `format` (mp3 by default; wav, flac, ogg, opus or m4a; before the file), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. The file is streamed to storage and its bytes must be the claimed format (415 otherwise); duration and bitrate are read from it when not sent.
          */
         post: {
             parameters: {
@@ -2193,18 +2389,18 @@ export interface paths {
                         /** @description API token (not needed with Authorization: Bearer); sent before the file */
                         token?: string;
                         /**
-                         * @description Render format
+                         * @description Render format: what the file is claimed to be (sent before the file)
                          * @default mp3
                          * @enum {string}
                          */
-                        format?: "mp3";
+                        format?: "mp3" | "wav" | "flac" | "ogg" | "opus" | "m4a";
                         /** @description kbps; read from the file when omitted */
                         bitrate?: number;
                         /** @description seconds; read from the file when omitted */
                         duration?: number;
                         /**
                          * Format: binary
-                         * @description The MP3 (checked by its bytes)
+                         * @description The audio file, in the claimed format (checked by its bytes)
                          */
                         file: string;
                     };
@@ -2221,6 +2417,7 @@ export interface paths {
                             id: string;
                             /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
                             url: string;
+                            /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                             format: string;
                             bitrate?: number | null;
                             /** @description Seconds, always written with a fractional part (3.0), as Dart clients read it into a double */
@@ -2228,6 +2425,18 @@ export interface paths {
                             size_bytes?: number | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded) */
+                            waveform?: "pending" | "ready" | "failed";
+                            /** @description Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio */
+                            waveform_url?: string | null;
+                            /** @description The same at 512 samples per point (peaks.js's default zoom) */
+                            waveform_zoom_url?: string | null;
+                            /** @description Seconds, from the decoded samples */
+                            decoded_duration?: number | null;
+                            /** @description Highest sample level, dBFS */
+                            peak_dbfs?: number | null;
+                            /** @description Integrated loudness (EBU R128), LUFS */
+                            loudness_lufs?: number | null;
                         };
                     };
                 };
@@ -2361,8 +2570,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Get a presigned PUT URL to upload an MP3 straight to storage
-         * @description The URL is bound to one key, content type and size. PUT the file with exactly the returned headers, then call complete. With a user token: `message_id` must be the user's own message, and the size must fit the user's quota (413 says how many bytes are left).
+         * Get a presigned PUT URL to upload a render (MP3, WAV, FLAC, Ogg Vorbis/Opus, M4A) straight to storage
+         * @description The URL is bound to one key (its extension from the claimed format), the content type of that format and one size. PUT the file with exactly the returned headers, then call complete. With a user token: `message_id` must be the user's own message, and the size must fit the user's quota (413 says how many bytes are left).
          */
         post: {
             parameters: {
@@ -2376,12 +2585,15 @@ export interface paths {
                     "application/json": {
                         /** @description API token, for clients that cannot send `Authorization: Bearer` */
                         token?: string;
-                        /** @default mp3 */
-                        format: "mp3";
+                        /**
+                         * @description What the client claims the file is; its bytes must agree. ogg is Ogg Vorbis, opus Ogg Opus, m4a MPEG-4 AAC
+                         * @default mp3
+                         */
+                        format: "mp3" | "wav" | "flac" | "ogg" | "opus" | "m4a";
                         /** @description Exact size of the file to be PUT; the signed URL only accepts this size */
                         size_bytes: number;
-                        /** @default audio/mpeg */
-                        content_type: "audio/mpeg" | "audio/mp3";
+                        /** @description Content type the PUT will send (signed); one of the format's, by default its first: mp3: audio/mpeg, audio/mp3; wav: audio/wav, audio/x-wav, audio/wave, audio/vnd.wave; flac: audio/flac, audio/x-flac; ogg: audio/ogg, audio/vorbis; opus: audio/ogg, audio/opus; m4a: audio/mp4, audio/x-m4a, audio/m4a */
+                        content_type?: "audio/mpeg" | "audio/mp3" | "audio/wav" | "audio/x-wav" | "audio/wave" | "audio/vnd.wave" | "audio/flac" | "audio/x-flac" | "audio/ogg" | "audio/vorbis" | "audio/opus" | "audio/mp4" | "audio/x-m4a" | "audio/m4a";
                         message_id?: string;
                         duration?: number;
                         bitrate?: number;
@@ -2543,7 +2755,7 @@ export interface paths {
         put?: never;
         /**
          * Verify an uploaded object and make it a render (idempotent)
-         * @description Checks the object's size and reads only its first bytes to check that it is MP3. 409 while the object is missing; 422 (object deleted) when it is not the declared size or not MP3. With a message id, here or when the URL was issued, the render is attached to that message once. With a user token: only the user who asked for the URL completes it, into their own message.
+         * @description Checks the object's size and reads only its headers (ranged reads) to check that it is the claimed format. 409 while the object is missing; 422 (object deleted) when it is not the declared size or not the claimed format. With a message id, here or when the URL was issued, the render is attached to that message once. With a user token: only the user who asked for the URL completes it, into their own message.
          */
         post: {
             parameters: {
@@ -2574,6 +2786,7 @@ export interface paths {
                             id: string;
                             /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
                             url: string;
+                            /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                             format: string;
                             bitrate?: number | null;
                             /** @description Seconds, always written with a fractional part (3.0), as Dart clients read it into a double */
@@ -2581,6 +2794,18 @@ export interface paths {
                             size_bytes?: number | null;
                             /** Format: date-time */
                             created_at: string;
+                            /** @description Waveform peaks: being computed, ready at waveform_url, or failed (no decoder for the format, or the file could not be decoded) */
+                            waveform?: "pending" | "ready" | "failed";
+                            /** @description Message-sized min/max peaks (at most 1000 points) in the audiowaveform JSON format, version 2 (peaks.js, wavesurfer.js); same access as the audio */
+                            waveform_url?: string | null;
+                            /** @description The same at 512 samples per point (peaks.js's default zoom) */
+                            waveform_zoom_url?: string | null;
+                            /** @description Seconds, from the decoded samples */
+                            decoded_duration?: number | null;
+                            /** @description Highest sample level, dBFS */
+                            peak_dbfs?: number | null;
+                            /** @description Integrated loudness (EBU R128), LUFS */
+                            loudness_lufs?: number | null;
                         };
                     };
                 };
@@ -2796,7 +3021,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A web page that uploads an MP3 with a presigned URL and plays it */
+        /** A web page that uploads an audio file with a presigned URL and plays it */
         get: {
             parameters: {
                 query?: never;
