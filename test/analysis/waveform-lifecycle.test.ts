@@ -52,3 +52,28 @@ t.test('the sweeper keeps a live render\'s waveform and deletes waveform files o
   t.match(summary, { orphan_objects: 1, deleted_objects: 1 })
   t.same((await listStoredKeys(app)).sort(), [`dev/renders/${render.id}.mp3`, ...peaksKeys(render.id)].sort(), 'only the stray file went')
 })
+
+t.test('waveform files follow their thread\'s visibility, as the audio does', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const message = await createMessage(app, thread.id)
+  const render = await uploadRender(app, message.id)
+  await app.analysisQueue.runDue()
+  const bareStatuses = async () => Promise.all(peaksKeys(render.id).map(async (key) => {
+    const res = await fetch(app.storage.publicUrl(key))
+    await res.arrayBuffer()
+    return res.status
+  }))
+  t.same(await bareStatuses(), [200, 200], 'public thread: the bare URLs of the waveform files work')
+
+  const setVisibility = (visibility: string) => app.inject({ method: 'PATCH', url: `/api/v1/threads/${thread.id}`, headers: bearer(), payload: { visibility } })
+  t.equal((await setVisibility('private')).statusCode, 200)
+  t.same(await bareStatuses(), [403, 403], 'private thread: storage refuses them')
+  const signed = await getRender(app, render.id)
+  t.ok(new URL(signed.waveform_url).searchParams.has('X-Amz-Signature'), 'the waveform URL is signed like the audio URL')
+  t.match(await (await fetch(signed.waveform_url)).json(), { version: 2 }, 'and it works')
+
+  t.equal((await setVisibility('public')).statusCode, 200)
+  t.same(await bareStatuses(), [200, 200], 'public again')
+  t.equal((await getRender(app, render.id)).waveform_url, app.storage.publicUrl(peaksKeys(render.id)[0]))
+})

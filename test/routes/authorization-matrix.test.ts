@@ -33,11 +33,14 @@ const RULES: Record<string, Rule> = {
   'GET /ready': { anyone: 200, call: () => ({ url: '/ready' }) },
   'GET /metrics': { anyone: 404, call: () => ({ url: '/metrics' }) }, // METRICS_TOKEN unset: no exporter
   'GET /demo/upload': { anyone: 200, call: () => ({ url: '/demo/upload' }) },
+  // The web client's page carries no data: the token is typed in or passed in the fragment.
+  'GET /app/': { anyone: 200, call: () => ({ url: '/app/' }) },
   'GET /api/v1/me/': { allowed: anyUser(200), call: () => ({ url: '/api/v1/me' }) },
   'POST /api/v1/threads/': { allowed: anyUser(201), call: () => ({ url: '/api/v1/threads', payload: { title: 'x' } }) },
   'GET /api/v1/threads/': { allowed: anyUser(200), call: () => ({ url: '/api/v1/threads' }) },
   'GET /api/v1/threads/{id}': { allowed: readers(200), call: (f) => ({ url: `/api/v1/threads/${f.threadId}` }) },
   'DELETE /api/v1/threads/{id}': { allowed: authorOnly(200), fresh: true, call: (f) => ({ url: `/api/v1/threads/${f.threadId}` }) },
+  'PATCH /api/v1/threads/{id}': { allowed: authorOnly(200), fresh: true, call: (f) => ({ url: `/api/v1/threads/${f.threadId}`, payload: { visibility: 'private' } }) },
   'GET /api/v1/threads/{id}/messages': { allowed: readers(200), call: (f) => ({ url: `/api/v1/threads/${f.threadId}/messages` }) },
   'POST /api/v1/threads/{id}/members': { allowed: authorOnly(200), fresh: true, call: (f) => ({ url: `/api/v1/threads/${f.threadId}/members`, payload: { user_id: 'zed' } }) },
   'DELETE /api/v1/threads/{id}/members/{user_id}': { allowed: authorOnly(200), fresh: true, call: (f) => ({ url: `/api/v1/threads/${f.threadId}/members/carol` }) },
