@@ -5,6 +5,7 @@ import path from 'node:path'
 import { Agent } from 'undici'
 import { makeMp3Tone } from '../test/support/audio.js'
 import { startServer } from './child-server.js'
+import { peakRssDuring, statusBytes } from './process-memory.js'
 
 /**
  * A ~90 MB MP3 uploaded through the service (POST /api/v1/upload/audio) and, for comparison, PUT
@@ -22,26 +23,6 @@ const MiB = 1024 * 1024
 function bigMp3 (): Buffer {
   const second = makeMp3Tone({ seconds: 1, kbps: 128 })
   return Buffer.concat(Array.from({ length: Math.ceil(TARGET_BYTES / second.length) }, () => second))
-}
-
-function statusKiB (pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
-  if (match === null) throw new Error(`no ${field} in /proc/${pid}/status`)
-  return Number(match[1])
-}
-
-/** Peak RSS while `work` runs: the kernel's high-water mark (reset first) when allowed, and 5 ms samples. */
-async function peakRssDuring (pid: number, work: () => Promise<void>): Promise<number> {
-  let hwmReset = true
-  try { fs.writeFileSync(`/proc/${pid}/clear_refs`, '5') } catch { hwmReset = false }
-  let sampled = statusKiB(pid, 'VmRSS')
-  const sampler = setInterval(() => { sampled = Math.max(sampled, statusKiB(pid, 'VmRSS')) }, 5)
-  try {
-    await work()
-  } finally {
-    clearInterval(sampler)
-  }
-  return Math.max(sampled, hwmReset ? statusKiB(pid, 'VmHWM') : 0) * 1024
 }
 
 /**
@@ -121,11 +102,11 @@ try {
   await proxyUpload(service.url, small)
   await directUpload(service.url, small)
   await new Promise((resolve) => setTimeout(resolve, 1000))
-  const idle = statusKiB(pid, 'VmRSS') * 1024
+  const idle = statusBytes(pid, 'VmRSS')
 
   const directMs: number[] = []
   const proxyMs: number[] = []
-  const peak = await peakRssDuring(pid, async () => {
+  const { peak } = await peakRssDuring(pid, async () => {
     for (let round = 0; round < ROUNDS; round++) {
       directMs.push(await directUpload(service.url, file))
       proxyMs.push(await timed(() => proxyUpload(service.url, file)))
