@@ -2,18 +2,8 @@ import t from 'tap'
 import { AUDIO_FORMAT_NAMES, AUDIO_FORMATS } from '../../services/audio/audio-formats.js'
 import { inspectAudio, WrongAudioFormatError } from '../../services/audio/inspect-audio.js'
 import type { RangeReader } from '../../services/audio/range-tokenizer.js'
-import { makeMp3Tone, makeWav, randomBytes } from '../support/audio.js'
+import { makeMp3Tone, makeWav, randomBytes, reader } from '../support/audio.js'
 import { DURATION_TOLERANCE, encodeTone, haveFfmpeg, TONE } from '../support/ffmpeg-audio.js'
-
-function reader (bytes: Buffer) {
-  const counter = { bytesRead: 0 }
-  const read: RangeReader = async (start, end) => {
-    const slice = bytes.subarray(start, end + 1)
-    counter.bytesRead += slice.length
-    return slice
-  }
-  return { read, counter }
-}
 
 if (haveFfmpeg(t)) {
   const tones = new Map(AUDIO_FORMAT_NAMES.map((format) => [format, encodeTone(format)]))

@@ -1,16 +1,6 @@
 import t from 'tap'
-import { inspectMp3, NotMp3Error, type RangeReader } from '../../services/audio/inspect-mp3.js'
-import { makeMp3Tone, makeWav, randomBytes, withId3Tag } from '../support/audio.js'
-
-function reader (bytes: Buffer) {
-  const counter = { bytesRead: 0 }
-  const read: RangeReader = async (start, end) => {
-    const slice = bytes.subarray(start, end + 1)
-    counter.bytesRead += slice.length
-    return slice
-  }
-  return { read, counter }
-}
+import { inspectMp3, NotMp3Error } from '../../services/audio/inspect-mp3.js'
+import { makeMp3Tone, makeWav, randomBytes, reader, withId3Tag } from '../support/audio.js'
 
 const inspect = (bytes: Buffer) => inspectMp3(reader(bytes).read, bytes.length)
 

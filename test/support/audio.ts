@@ -1,5 +1,6 @@
 import crypto from 'node:crypto'
 import { Mp3Encoder } from '@breezystack/lamejs'
+import type { RangeReader } from '../../services/audio/range-tokenizer.js'
 
 /** A sine tone encoded to MP3 in the test itself (CBR, mono). */
 export function makeMp3Tone ({ seconds = 1, kbps = 128, sampleRate = 44100, frequency = 440 } = {}): Buffer {
@@ -48,4 +49,15 @@ export function withId3Tag (mp3: Buffer, tagBytes: number): Buffer {
   const size = body.length
   const header = Buffer.from([0x49, 0x44, 0x33, 3, 0, 0, (size >> 21) & 0x7f, (size >> 14) & 0x7f, (size >> 7) & 0x7f, size & 0x7f])
   return Buffer.concat([header, body, mp3])
+}
+
+/** Ranged reads of `bytes`, as storage would serve them, counting the bytes read. */
+export function reader (bytes: Buffer) {
+  const counter = { bytesRead: 0 }
+  const read: RangeReader = async (start, end) => {
+    const slice = bytes.subarray(start, end + 1)
+    counter.bytesRead += slice.length
+    return slice
+  }
+  return { read, counter }
 }
