@@ -1,4 +1,5 @@
 import { createDecoder, UndecodableAudioError } from './decoders/index.js'
+import type { DecodedAudio } from './decoders/types.js'
 import { LoudnessMeter } from './loudness.js'
 import { PeaksBuilder, type WaveformJson } from './peaks.js'
 
@@ -20,14 +21,15 @@ export async function analyseAudio (format: string, chunks: AsyncIterable<Uint8A
   const decoder = await createDecoder(format)
   const peaks = new PeaksBuilder()
   let meter: LoudnessMeter | undefined
+  const add = (decoded: DecodedAudio) => {
+    if (decoded.samplesDecoded === 0) return
+    peaks.add(decoded.channelData, decoded.samplesDecoded, decoded.sampleRate)
+    meter ??= new LoudnessMeter(decoded.sampleRate, decoded.channelData.length)
+    meter.add(decoded.channelData, decoded.samplesDecoded)
+  }
   try {
-    for await (const chunk of chunks) {
-      const decoded = decoder.decode(chunk)
-      if (decoded.samplesDecoded === 0) continue
-      peaks.add(decoded.channelData, decoded.samplesDecoded, decoded.sampleRate)
-      meter ??= new LoudnessMeter(decoded.sampleRate, decoded.channelData.length)
-      meter.add(decoded.channelData, decoded.samplesDecoded)
-    }
+    for await (const chunk of chunks) add(await decoder.decode(chunk))
+    if (decoder.flush !== undefined) add(await decoder.flush())
   } finally {
     decoder.free()
   }

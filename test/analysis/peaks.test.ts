@@ -2,6 +2,7 @@ import t from 'tap'
 import { analyseAudio } from '../../services/analysis/analyse-audio.js'
 import { PeaksBuilder, ZOOM_SAMPLES_PER_PIXEL } from '../../services/analysis/peaks.js'
 import { decodeToPcm, encodeMp3, ffmpegLoudness, skipWithoutFfmpeg as skip } from '../support/ffmpeg.js'
+import { encodeTone, TONE } from '../support/ffmpeg-audio.js'
 
 /** Feeds the file in small chunks, as the worker gets it from storage. */
 async function * chunksOf (file: Buffer, size = 4096) {
@@ -115,7 +116,7 @@ t.test('WAV (PCM and float, any chunk size): the same peaks as from its samples,
     t.ok(worst <= 1, `${bits}-bit: peaks within 1 of the samples' (worst ${worst})`)
   }
   await t.rejects(analyseAudio('wav', chunksOf(Buffer.from('RIFF\0\0\0\0AVI LIST'))), /Not a RIFF\/WAVE file/)
-  await t.rejects(analyseAudio('flac', chunksOf(Buffer.alloc(10))), /No decoder for the format flac/)
+  await t.rejects(analyseAudio('m4a', chunksOf(Buffer.alloc(10))), /No decoder for the format m4a/)
 })
 
 /** A stereo WAV with an extra chunk before the data (as many writers add), samples as given. */
@@ -148,3 +149,20 @@ function makeStereoWav (left: Float32Array, right: Float32Array, sampleRate: num
   riff.writeUInt32LE(body.length, 4)
   return Buffer.concat([riff, body])
 }
+
+t.test('FLAC, Ogg Vorbis and Ogg Opus (wasm-audio-decoders): a tone\'s duration, level and number of points', { skip }, async (t) => {
+  // FLAC and Vorbis give back the exact samples; Opus decodes at 48 kHz and its last packet is padded.
+  const durationTolerance = { flac: 0.001, ogg: 0.001, opus: 0.025 } as const
+  for (const format of ['flac', 'ogg', 'opus'] as const) {
+    const file = encodeTone(format)
+    const result = await analyseAudio(format, chunksOf(file, 1000))
+    t.ok(Math.abs(result.duration - TONE.seconds) <= durationTolerance[format], `${format}: duration ${result.duration} s`)
+    // The level ffmpeg's decoding of the same file reaches (lossy codecs overshoot the tone's 1/8). For
+    // Opus, with libopus, the reference decoder: ffmpeg's own Opus decoder peaks 0.7 dB lower on this tone.
+    const level = 20 * Math.log10(decodeToPcm(file, 1, format === 'opus' ? ['-c:a', 'libopus'] : []).reduce((peak, sample) => Math.max(peak, Math.abs(sample)), 0) / 32768)
+    t.ok(Math.abs(result.peak_dbfs! - level) < 0.3, `${format}: peak ${result.peak_dbfs} dBFS, ffmpeg's ${level.toFixed(2)}`)
+    t.equal(result.zoom.length, Math.ceil(result.duration * result.sample_rate / ZOOM_SAMPLES_PER_PIXEL), `${format}: one zoom point per ${ZOOM_SAMPLES_PER_PIXEL} samples`)
+    t.equal(result.sample_rate, format === 'opus' ? 48_000 : TONE.sampleRate)
+  }
+  await t.rejects(analyseAudio('flac', chunksOf(Buffer.from('fLaC but nothing else that decodes'))), /decod/)
+})

@@ -39,8 +39,8 @@ function withFile<T> (bytes: Buffer, run: (file: string) => T): T {
 }
 
 /** ffmpeg's own decoding of the file: interleaved 16-bit samples, `channels` per frame. */
-export function decodeToPcm (bytes: Buffer, channels: number): Int16Array {
-  const raw = withFile(bytes, (file) => execFileSync(FFMPEG, [...QUIET, '-i', file, '-ac', String(channels), '-f', 's16le', '-'], { maxBuffer: 256 << 20 }))
+export function decodeToPcm (bytes: Buffer, channels: number, inputOptions: string[] = []): Int16Array {
+  const raw = withFile(bytes, (file) => execFileSync(FFMPEG, [...QUIET, ...inputOptions, '-i', file, '-ac', String(channels), '-f', 's16le', '-'], { maxBuffer: 256 << 20 }))
   return new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2)
 }
 

@@ -1,11 +1,15 @@
 import { createMp3Decoder } from './mp3-decoder.js'
 import { createWavDecoder } from './wav-decoder.js'
+import { createFlacDecoder, createOpusDecoder, createVorbisDecoder } from './wasm-decoders.js'
 import { UndecodableAudioError, type StreamDecoder } from './types.js'
 
 /** A decoder per render format; a format added here gets peaks with no other change. */
 const DECODERS: Record<string, () => Promise<StreamDecoder>> = {
   mp3: createMp3Decoder,
-  wav: createWavDecoder
+  wav: createWavDecoder,
+  flac: createFlacDecoder,
+  ogg: createVorbisDecoder,
+  opus: createOpusDecoder
 }
 
 export function hasDecoder (format: string) {

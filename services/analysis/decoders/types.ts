@@ -7,7 +7,9 @@ export interface DecodedAudio {
 
 /** Decodes a file fed in chunks of any size, in order. */
 export interface StreamDecoder {
-  decode (chunk: Uint8Array): DecodedAudio
+  decode (chunk: Uint8Array): DecodedAudio | Promise<DecodedAudio>
+  /** What the decoder still holds once the last chunk was fed (decoders that buffer frames). */
+  flush? (): Promise<DecodedAudio>
   free (): void
 }
 
