@@ -115,6 +115,7 @@ if (chromium !== null) {
     await messageA.locator('[data-testid="uploading"]').waitFor({ state: 'detached', ...WAIT })
     await contextA.unroute(`${storage.s3().endpoint}/**`)
     await shot(pageA, '2-a-player')
+    await app.analysisQueue.runDue() // its waveform, which B's player draws
 
     // B: sees A's message, plays it from storage while it downloads, seeks to the middle.
     const pageB = await openThread(contextB, baseUrl, tokenB, thread.id)
@@ -142,6 +143,14 @@ if (chromium !== null) {
       return !audio.paused && audio.currentTime > from + 0.3
     }, afterSeek.time, WAIT)
     t.pass('playback goes on after the seek')
+
+    // The waveform, drawn by wavesurfer.js from the service's peaks: a click at three quarters seeks there.
+    const waveform = messageB.locator('[data-testid="waveform"]')
+    await waveform.locator('canvas').first().waitFor(WAIT)
+    const box = await waveform.boundingBox()
+    await pageB.mouse.click(box!.x + box!.width * 0.75, box!.y + box!.height / 2)
+    const afterClick = await newestAudio(pageB)
+    t.ok(afterClick.time > 4.2 && afterClick.time < 5.8, `a click on the waveform seeks to three quarters (${afterClick.time} s)`)
     await messageB.locator('[data-testid="download-progress"]').waitFor({ state: 'detached', ...WAIT })
     await shot(pageB, '3-b-playing-after-seek')
 

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
 import { clockTime, errorText } from './format.js'
 import { cachedRenderUrl, streamRender, type RemoteRender } from './render-source.js'
+import { Waveform } from './waveform.js'
 
 /** The one player that may be playing: starting another pauses it. */
 let playing: HTMLAudioElement | null = null
@@ -87,6 +88,7 @@ export function Player ({ render, localUrl }: PlayerProps) {
         onPointerUp={() => { dragging.current = false }}
         onInput={(event) => seek(Number((event.target as HTMLInputElement).value))}
       />
+      {typeof render.waveform_url === 'string' && <Waveform url={render.waveform_url} duration={duration} position={position} onSeek={seek} />}
       <span><span data-testid="position">{clockTime(position)}</span> / <span data-testid="duration">{clockTime(duration)}</span></span>
       {download !== null && <span class="status" data-testid="download-progress">Downloading {Math.floor(download * 100)} %</span>}
       {error !== null && <span class="error">{error}</span>}

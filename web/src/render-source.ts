@@ -5,7 +5,7 @@ const cacheKey = (renderId: string) => new URL(`/app/cache/renders/${encodeURICo
 
 const hasCache = () => typeof caches !== 'undefined'
 
-export interface RemoteRender { id: string, url: string, duration?: number | null, size_bytes?: number | null }
+export interface RemoteRender { id: string, url: string, duration?: number | null, size_bytes?: number | null, waveform_url?: string | null }
 
 /** An object URL of the cached render, or null when it was never played here. */
 export async function cachedRenderUrl (renderId: string): Promise<string | null> {
