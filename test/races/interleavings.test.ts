@@ -6,6 +6,7 @@ import { makeMp3Tone } from '../support/audio.js'
 import { pausableRepository } from '../support/pausable-repository.js'
 import { assertNoOrphansAfterSweep, assertRenderInvariants } from '../support/render-invariants.js'
 import { createTestClock } from '../support/test-clock.js'
+import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
 
 /**
  * Each race of the render lifecycle, forced: one request is held just before the repository call
@@ -24,7 +25,7 @@ async function fixture (t: Test) {
   }
   const readyRender = async () => (await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))).body as { id: string, url: string }
   const settle = (promise: Promise<unknown>) => promise.then(() => 'ok', (err: { code?: string }) => err.code ?? String(err))
-  return { app, clock, domain, pauseBefore, sweepNow, readyRender, settle }
+  return { app, clock, domain, repository, pauseBefore, sweepNow, readyRender, settle }
 }
 
 const renderKey = (id: string) => `dev/renders/${id}.mp3`
@@ -193,4 +194,30 @@ t.test('E: complete vs the expiry of its pending upload', async (t) => {
     t.same(await listStoredKeys(app), [])
     t.equal((await completeUpload(app, ticket.render_id)).statusCode, 404)
   })
+})
+
+t.test('F: two instances take over one interrupted verification: one verifies, the other is refused', async (t) => {
+  const { app, clock, domain, repository, pauseBefore, settle } = await fixture(t)
+  const otherInstance = createRenderDomain({ repository, storage: app.storage, config: app.config, log: app.log, clock: clock.now })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  // What a process that stopped during complete leaves behind, old enough to be taken over.
+  await app.repository.updateRenderIf(ticket.render_id, { state: ['pending'] }, { state: 'verifying', updated_at: clock.now().toISOString() })
+  clock.advance(INTERRUPTED_AFTER_MS)
+
+  // One instance is held just before its takeover write; the other takes over and is held before promoting.
+  const takeover = pauseBefore('updateRenderIf', (_id: string, expected: { updated_at?: string }) => expected.updated_at !== undefined)
+  const held = settle(domain.directUploads.complete(ticket.render_id, undefined))
+  await takeover.reached
+  const promote = pauseBefore('updateRenderIf', claimFor('ready'))
+  const other = settle(otherInstance.directUploads.complete(ticket.render_id, undefined))
+  await promote.reached
+  takeover.release()
+  t.equal(await held, 'CONFLICT', 'the claim changed since it was read: the held takeover writes nothing')
+  promote.release()
+  t.equal(await other, 'ok', 'the instance that took the claim over verifies the upload')
+  t.equal((await app.repository.findRender(ticket.render_id))?.state, 'ready')
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200, 'a retry sees the verified render')
+  await assertRenderInvariants(t, app)
 })
