@@ -86,6 +86,9 @@ try {
     PORT: '0',
     API_TOKEN: TOKEN,
     CLEANUP_INTERVAL_SECONDS: '0',
+    // Off: each render's waveform would be decoded in a worker thread during the next round.
+    // Analysis memory has its own bench (npm run bench:peaks).
+    ANALYSIS_INTERVAL_SECONDS: '0',
     S3_ENDPOINT_URL: s3.url,
     S3_ACCESS_KEY: 'S3RVER',
     S3_SECRET_KEY: 'S3RVER',
@@ -117,7 +120,7 @@ try {
   const proxy = median(proxyMs)
   const ratio = direct / proxy
   const overIdle = peak - idle
-  console.log(`file: ${mib(mp3.length)} MP3; ${ROUNDS} rounds, medians; S3 server in its own process`)
+  console.log(`file: ${mib(mp3.length)} MP3; ${ROUNDS} rounds, medians; S3 server in its own process; waveform analysis off (see bench:peaks)`)
   console.log(`direct presigned PUT:        ${direct.toFixed(0)} ms (${rate(mp3.length, direct)}) [${directMs.map((ms) => ms.toFixed(0)).join(', ')}]`)
   console.log(`proxied POST /upload/audio:  ${proxy.toFixed(0)} ms (${rate(mp3.length, proxy)}) [${proxyMs.map((ms) => ms.toFixed(0)).join(', ')}]`)
   console.log(`proxy ÷ direct throughput:   ${ratio.toFixed(2)} (target ≥ 0.5)`)

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream'
+import type { PartBuffers } from './part-buffers.js'
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
   UploadPartCommand, type CompletedPart, type S3Client
@@ -12,29 +13,33 @@ export interface StreamUploadTarget {
 }
 
 export interface StreamUploadLimits {
-  /** Bytes per part (S3's minimum is 5 MiB for every part but the last). */
-  partSize: number
+  /** Where part buffers come from and go back to (S3's minimum part is 5 MiB for every part but the last). */
+  buffers: PartBuffers
   /** Parts sent at once; one more buffer fills from the source meanwhile. */
   partsInFlight: number
 }
 
 /**
  * Streams a body of unknown length to S3: one PutObject when it fits in one part, otherwise a
- * multipart upload. Parts are copied into a fixed pool of partsInFlight + 1 buffers that are
- * reused, so memory stays at that pool whatever the size. (@aws-sdk/lib-storage's Upload
- * concatenates every part into a new buffer that outlives its upload, and those wait for a full
- * GC: 11 MiB more peak RSS in `npm run bench`.) A failure aborts the multipart upload.
+ * multipart upload. Parts are copied into partsInFlight + 1 buffers taken from a shared pool and
+ * given back once sent, so memory stays at that pool whatever the size. (@aws-sdk/lib-storage's
+ * Upload concatenates every part into a new buffer that outlives its upload, and those wait for a
+ * full GC: 11 MiB more peak RSS in `npm run bench`.) A failure aborts the multipart upload; the
+ * buffers of parts that failed are not given back, in case a request still holds them.
  */
 export async function uploadStream (client: S3Client, target: StreamUploadTarget, source: Readable, limits: StreamUploadLimits): Promise<{ size: number }> {
-  const { partSize, partsInFlight } = limits
+  const { buffers, partsInFlight } = limits
+  const partSize = buffers.partSize
   const spare: Buffer[] = []
   const inFlight = new Set<Promise<void>>()
   const parts: CompletedPart[] = []
-  let current: Buffer = Buffer.allocUnsafeSlow(partSize)
+  let current: Buffer = buffers.take()
   let filled = 0
   let size = 0
   let uploadId: string | undefined
   let partCount = 0
+  /** Set while the whole body goes as one PutObject from `current`. */
+  let currentSent = false
 
   async function sendPart () {
     uploadId ??= (await client.send(new CreateMultipartUploadCommand(target))).UploadId
@@ -50,9 +55,14 @@ export async function uploadStream (client: S3Client, target: StreamUploadTarget
     // A failed part stays in the set: the next race or the final wait rethrows its error.
     sent.catch(() => {})
     inFlight.add(sent)
-    current = spare.pop() ?? Buffer.allocUnsafeSlow(partSize)
+    current = spare.pop() ?? buffers.take()
     filled = 0
     if (inFlight.size >= partsInFlight) await Promise.race(inFlight)
+  }
+
+  /** The buffers no request holds: those whose part was sent, and the one filling unless it was sent whole. */
+  function giveBack () {
+    for (const buffer of currentSent ? spare : [current, ...spare]) buffers.give(buffer)
   }
 
   try {
@@ -66,7 +76,9 @@ export async function uploadStream (client: S3Client, target: StreamUploadTarget
       }
     }
     if (uploadId === undefined) {
+      currentSent = true
       await client.send(new PutObjectCommand({ ...target, Body: current.subarray(0, filled), ContentLength: filled }))
+      buffers.give(current)
       return { size }
     }
     if (filled > 0) await sendPart()
@@ -75,9 +87,11 @@ export async function uploadStream (client: S3Client, target: StreamUploadTarget
     await client.send(new CompleteMultipartUploadCommand({
       Bucket: target.Bucket, Key: target.Key, UploadId: uploadId, MultipartUpload: { Parts: parts }
     }))
+    giveBack()
     return { size }
   } catch (err) {
     await Promise.allSettled(inFlight)
+    giveBack()
     if (uploadId !== undefined) {
       await client.send(new AbortMultipartUploadCommand({ Bucket: target.Bucket, Key: target.Key, UploadId: uploadId })).catch(() => {})
     }

@@ -3,9 +3,12 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { Readable } from 'node:stream'
+import { S3Client } from '@aws-sdk/client-s3'
 import t, { type Test } from 'tap'
 import { startEmbeddedS3 } from '../../services/storage/embedded-s3.js'
+import { createPartBuffers, type PartBuffers } from '../../services/storage/part-buffers.js'
 import { createS3Storage } from '../../services/storage/s3-storage.js'
+import { uploadStream } from '../../services/storage/stream-upload.js'
 
 const MiB = 1024 * 1024
 
@@ -16,8 +19,12 @@ async function storageOnEmbeddedServer (t: Test) {
     endpoint: s3.endpoint, region: 'us-east-1', accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey,
     bucket: 'renders', forcePathStyle: true, acl: 'public-read'
   })
-  t.teardown(async () => { await storage.close(); await s3.close(); fs.rmSync(directory, { recursive: true, force: true }) })
-  return storage
+  const client = new S3Client({
+    endpoint: s3.endpoint, region: 'us-east-1', credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey }, forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED'
+  })
+  t.teardown(async () => { client.destroy(); await storage.close(); await s3.close(); fs.rmSync(directory, { recursive: true, force: true }) })
+  return Object.assign(storage, { client })
 }
 
 /** The bytes in 64 KiB chunks, as a request stream delivers them; fails after `failAfter` bytes when given. */
@@ -54,4 +61,43 @@ t.test('a source that fails after some parts were sent rejects and leaves no obj
   const bytes = crypto.randomBytes(12 * MiB)
   await t.rejects(storage.putObject('dev/renders/cut.mp3', chunked(bytes, 11 * MiB), { contentType: 'audio/mpeg' }), /ended before the file was complete/, 'the source\'s failure is reported as an interrupted upload')
   t.equal(await storage.headObject('dev/renders/cut.mp3'), null)
+})
+
+/** A pool that records every buffer it hands out, and fails the test if one is handed to two holders at once. */
+function watchedBuffers (t: Test, pool: PartBuffers) {
+  const held = new Set<Buffer>()
+  const distinct = new Set<Buffer>()
+  const buffers: PartBuffers = {
+    partSize: pool.partSize,
+    take () {
+      const buffer = pool.take()
+      t.notOk(held.has(buffer), 'a buffer is never handed out while another upload holds it')
+      held.add(buffer)
+      distinct.add(buffer)
+      return buffer
+    },
+    give (buffer) {
+      held.delete(buffer)
+      pool.give(buffer)
+    }
+  }
+  return { buffers, distinct, held }
+}
+
+t.test('part buffers: two uploads at once hold their own; the next upload reuses them instead of allocating', async (t) => {
+  const storage = await storageOnEmbeddedServer(t)
+  const { buffers, distinct, held } = watchedBuffers(t, createPartBuffers(5 * MiB, 3))
+  const limits = { buffers, partsInFlight: 2 }
+  const sources = [crypto.randomBytes(16 * MiB + 1), crypto.randomBytes(11 * MiB + 7), crypto.randomBytes(13 * MiB)]
+  const upload = (index: number) => uploadStream(storage.client, { Bucket: 'renders', Key: `dev/renders/${index}.mp3`, ContentType: 'audio/mpeg' }, chunked(sources[index]), limits)
+
+  await Promise.all([upload(0), upload(1)])
+  const allocatedByTwo = distinct.size
+  t.ok(allocatedByTwo > 3 && allocatedByTwo <= 6, `two uploads at once: ${allocatedByTwo} buffers, at most (2 in flight + 1 filling) each`)
+  t.equal(held.size, 0, 'every buffer was given back')
+  await upload(2)
+  t.equal(distinct.size, allocatedByTwo, 'the third upload took only buffers given back: none allocated')
+  for (const [index, bytes] of sources.entries()) {
+    t.ok((await storage.getRange(`dev/renders/${index}.mp3`, 0, bytes.length - 1)).equals(bytes), `object ${index} equals its stream: no buffer was overwritten while its part was in flight`)
+  }
 })
