@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { migrateSqlite, type MessageRow, type ThreadRow } from './sqlite-schema.js'
-import { LIVE_STATES, type AnalysisRecord, type MessageDoc, type Page, type RenderDoc, type RenderRecord, type Repository, type StaleQuery, type ThreadDoc } from './types.js'
+import { LIVE_STATES, RENDER_STATES, type AnalysisRecord, type MessageDoc, type Page, type RenderDoc, type RenderRecord, type Repository, type StaleQuery, type ThreadDoc } from './types.js'
 
 /** Keeps IN (...) lists well under SQLite's bound-parameter limit. */
 const CHUNK = 400
@@ -9,6 +9,14 @@ function chunks<T> (items: T[]): T[][] {
   const result: T[][] = []
   for (let i = 0; i < items.length; i += CHUNK) result.push(items.slice(i, i + CHUNK))
   return result
+}
+
+const RENDER_STATE_SET = new Set<string>(RENDER_STATES)
+
+/** A render state as an SQL literal; anything else is refused (states are ours, never a client's). */
+function stateLiteral (state: string) {
+  if (!RENDER_STATE_SET.has(state)) throw new Error(`not a render state: ${state}`)
+  return `'${state}'`
 }
 
 const placeholders = (count: number) => Array(count).fill('?').join(',')
@@ -121,10 +129,12 @@ export function openSqliteRepository (file: string): SqliteRepository {
     return { sql: entries.map(([name]) => `${name} = ?`).join(', '), params: entries.map(([, value]) => value) }
   }
 
+  /** States are written as literals, not bound, so that a partial index on `state = '…'` can serve the query. */
   function staleWhere (query: StaleQuery) {
+    const states = query.states.map(stateLiteral)
     return {
-      sql: `state IN (${placeholders(query.states.length)}) AND ${query.field} < ?${query.unattachedOnly === true ? ' AND message_id IS NULL' : ''}`,
-      params: [...query.states, query.before]
+      sql: `${states.length === 1 ? `state = ${states[0]}` : `state IN (${states.join(', ')})`} AND ${query.field} < ?${query.unattachedOnly === true ? ' AND message_id IS NULL' : ''}`,
+      params: [query.before]
     }
   }
 

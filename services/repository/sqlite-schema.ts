@@ -53,12 +53,15 @@ CREATE TABLE IF NOT EXISTS renders (
   uploaded_by TEXT
 );
 CREATE INDEX IF NOT EXISTS renders_by_state_expiry ON renders (state, expires_at);
-CREATE INDEX IF NOT EXISTS renders_by_state_created ON renders (state, created_at);
-CREATE INDEX IF NOT EXISTS renders_by_state_updated ON renders (state, updated_at);
-CREATE INDEX IF NOT EXISTS renders_by_message ON renders (message_id);
+-- Partial indexes: a new pending render (one per upload URL) is written to none of them. A query
+-- uses one only when its WHERE names the same state literally (see staleWhere) or, for IS NOT NULL,
+-- compares the column.
+CREATE INDEX IF NOT EXISTS renders_ready_by_created ON renders (state, created_at) WHERE state = 'ready';
+CREATE INDEX IF NOT EXISTS renders_attaching_by_updated ON renders (state, updated_at) WHERE state = 'attaching';
+CREATE INDEX IF NOT EXISTS renders_of_messages ON renders (message_id) WHERE message_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS renders_by_upload_key ON renders (upload_key);
-CREATE INDEX IF NOT EXISTS renders_due ON renders (state, next_attempt_at);
-CREATE INDEX IF NOT EXISTS renders_by_uploader ON renders (uploaded_by, state);
+CREATE INDEX IF NOT EXISTS renders_deleting_due ON renders (state, next_attempt_at, id) WHERE state = 'deleting';
+CREATE INDEX IF NOT EXISTS renders_of_uploaders ON renders (uploaded_by, state) WHERE uploaded_by IS NOT NULL;
 
 CREATE TABLE IF NOT EXISTS analyses (
   render_id TEXT PRIMARY KEY,
@@ -97,6 +100,8 @@ const hasColumn = (db: Database.Database, table: string, column: string) =>
 const hasTable = (db: Database.Database, table: string) =>
   db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined
 
+const REPLACED_INDEXES = ['renders_by_state_created', 'renders_by_state_updated', 'renders_by_message', 'renders_due', 'renders_by_uploader']
+
 /** Columns added after a table first shipped: [table, column, definition]. */
 const ADDED_COLUMNS = [
   ['threads', 'visibility', "TEXT NOT NULL DEFAULT 'public'"],
@@ -118,6 +123,8 @@ export function migrateSqlite (db: Database.Database) {
     }
     if (hasTable(db, 'threads') && !hasColumn(db, 'threads', 'created_by')) db.exec('ALTER TABLE threads ADD COLUMN created_by TEXT')
     if (hasTable(db, 'renders') && !hasColumn(db, 'renders', 'uploaded_by')) db.exec('ALTER TABLE renders ADD COLUMN uploaded_by TEXT')
+    // Full indexes of earlier layouts, replaced by the partial ones of SCHEMA.
+    for (const index of REPLACED_INDEXES) db.exec(`DROP INDEX IF EXISTS ${index}`)
     db.exec(SCHEMA)
     if (hasTable(db, 'render_records')) {
       db.exec(`INSERT OR IGNORE INTO renders (id, key, upload_key, state, format, content_type, declared_size, size_bytes, bitrate, duration,

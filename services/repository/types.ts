@@ -59,7 +59,8 @@ export interface MessageDoc {
  * pending/verifying/ready/attaching/attached may all go to deleting; attaching may fall back to
  * ready when its message vanished first. Only a deleting record's objects are ever deleted.
  */
-export type RenderState = 'pending' | 'verifying' | 'ready' | 'attaching' | 'attached' | 'deleting'
+export const RENDER_STATES = ['pending', 'verifying', 'ready', 'attaching', 'attached', 'deleting'] as const
+export type RenderState = typeof RENDER_STATES[number]
 
 export const LIVE_STATES: RenderState[] = ['pending', 'verifying', 'ready', 'attaching', 'attached']
 
