@@ -3,15 +3,18 @@ import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
 
-/** The V8 flags `npm start` and the Dockerfile run the service with; baselines get them too, so ratios compare like with like. */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=1']
+/**
+ * `npm start` and the Dockerfile run node without V8 flags. BENCH_NODE_FLAGS (space-separated) adds
+ * some to every server of a run, baselines included, so ratios still compare like with like.
+ */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
 
 /**
  * Runs a TypeScript server entry point in one node process (no tsx wrapper process, so its pid is
  * the server's) and resolves with the loopback URL it prints.
  */
 export function startServer (script: string, env: Record<string, string>): Promise<{ child: ChildProcess, url: string }> {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', script], {
     cwd: root,
     env: { ...process.env, LOG_LEVEL: 'warn', FASTIFY_AUTOLOAD_TYPESCRIPT: '1', ...env },
     stdio: ['ignore', 'pipe', 'inherit']

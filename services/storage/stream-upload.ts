@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream'
 import type { PartBuffers } from './part-buffers.js'
+import { collectYoungGeneration } from './young-generation.js'
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, PutObjectCommand,
   UploadPartCommand, type CompletedPart, type S3Client
@@ -42,6 +43,7 @@ export async function uploadStream (client: S3Client, target: StreamUploadTarget
   let currentSent = false
 
   async function sendPart () {
+    collectYoungGeneration()
     uploadId ??= (await client.send(new CreateMultipartUploadCommand(target))).UploadId
     const buffer = current
     const partNumber = ++partCount
