@@ -32,9 +32,10 @@ export interface S3StorageOptions {
 const DELETE_BATCH = 1000
 /**
  * A streamed upload holds (partsInFlight + 1) × partSize: 15 MiB, from buffers shared by all
- * uploads (part-buffers.ts). S3's minimum part is 5 MiB. Against s3rver (`npm run bench:upload`,
- * an 86 MiB upload on 2 cores) a second part in flight keeps the store busy while the next
- * part is signed and sent: proxy ÷ direct went from 0.37–0.46 to 0.48–0.51, for 5 MiB of memory.
+ * uploads (part-buffers.ts). S3's minimum part is 5 MiB. A second part in flight keeps the store
+ * busy while the next part is signed and sent; against s3rver (`npm run bench:upload`, 86 MiB on
+ * 2 cores) it measured 0.48–0.51 proxy ÷ direct against 0.37–0.46 with one, though later runs of
+ * either spread over 0.40–0.53: the machine's noise is as large as the gain.
  */
 const PART_SIZE = 5 * 1024 * 1024
 const PARTS_IN_FLIGHT = 2
