@@ -14,7 +14,7 @@ export interface WaveformFields {
   loudness_lufs: number | null
 }
 
-/** Waveform fields of renders, read in one query; renders with no analysis job (seed-era ones) get none. */
+/** Waveform fields of renders (of one message or a page of them), read in one query; renders with no analysis job (seed-era ones) get none. */
 export function createWaveformView (findAnalyses: (ids: string[]) => Promise<AnalysisRecord[]>, storage: ObjectStorage,
   config: Pick<AppConfig, 'PRIVATE_RENDER_URL_TTL_SECONDS' | 'ENV'>) {
   async function urlOf (key: string, signed: boolean) {
@@ -33,14 +33,20 @@ export function createWaveformView (findAnalyses: (ids: string[]) => Promise<Ana
     }
   }
 
-  return async function waveformsOf (renders: Array<Pick<RenderDoc, 'id' | 'key'>>, signed: boolean): Promise<Map<string, WaveformFields>> {
+  return async function waveformsOf (renders: Array<Pick<RenderDoc, 'id' | 'key'>>, signed: boolean): Promise<Waveforms> {
     const keyed = renders.filter((render) => render.key !== undefined)
-    const jobs = keyed.length === 0 ? [] : await findAnalyses(keyed.map((render) => render.id))
+    const jobs = keyed.length === 0 ? [] : await findAnalyses([...new Set(keyed.map((render) => render.id))])
     // A job belongs to the render whose key it analysed (ids in messages come from clients).
-    const keyOf = new Map(keyed.map((render) => [render.id, render.key]))
-    const entries = await Promise.all(jobs.filter((job) => keyOf.get(job.render_id) === job.key).map(async (job) => [job.render_id, await fields(job, signed)] as const))
-    return new Map(entries)
+    const asked = new Set(keyed.map((render) => `${render.id} ${render.key}`))
+    const mine = jobs.filter((job) => asked.has(`${job.render_id} ${job.key}`))
+    const byRenderId = new Map(await Promise.all(mine.map(async (job) => [job.render_id, { key: job.key, fields: await fields(job, signed) }] as const)))
+    return { of: (render) => { const job = byRenderId.get(render.id); return job !== undefined && job.key === render.key ? job.fields : undefined } }
   }
+}
+
+/** The waveform fields of one of the renders they were read for (none without an analysis of its key). */
+export interface Waveforms {
+  of (render: Pick<RenderDoc, 'id' | 'key'>): WaveformFields | undefined
 }
 
 export type WaveformsOf = ReturnType<typeof createWaveformView>

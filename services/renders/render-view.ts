@@ -2,7 +2,7 @@ import type { AppConfig } from '../../config.js'
 import type { MessageDoc, RenderDoc, RenderRecord, Repository, ThreadDoc } from '../repository/types.js'
 import type { ObjectStorage } from '../storage/types.js'
 import type { Render } from '../../schemas/renders.js'
-import type { WaveformsOf } from '../analysis/waveform-view.js'
+import type { Waveforms, WaveformsOf } from '../analysis/waveform-view.js'
 import type { RenderAcl } from './render-acl.js'
 
 interface Deps {
@@ -20,7 +20,7 @@ interface Deps {
  * visibility change is being applied to them (their objects may still be private). Waveform URLs
  * are signed exactly when their render's URL is.
  */
-export function createRenderView ({ storage, repository, renderAcl, config, waveformsOf = async () => new Map() }: Deps) {
+export function createRenderView ({ storage, repository, renderAcl, config, waveformsOf = async () => ({ of: () => undefined }) }: Deps) {
   const signsThread = (thread: ThreadDoc | null) => thread === null || thread.renders_acl_pending === true || renderAcl.aclForThread(thread) === 'private'
 
   async function playableUrl (key: string | undefined, storedUrl: string, signed: boolean): Promise<string> {
@@ -30,7 +30,7 @@ export function createRenderView ({ storage, repository, renderAcl, config, wave
     return (await storage.presignGet(resolvedKey, config.PRIVATE_RENDER_URL_TTL_SECONDS)).url
   }
 
-  async function fromDoc (render: RenderDoc, signed: boolean, waveforms?: Awaited<ReturnType<WaveformsOf>>): Promise<Render> {
+  async function fromDoc (render: RenderDoc, signed: boolean, waveforms?: Waveforms): Promise<Render> {
     waveforms ??= await waveformsOf([render], signed)
     return {
       id: render.id,
@@ -40,19 +40,29 @@ export function createRenderView ({ storage, repository, renderAcl, config, wave
       duration: render.duration ?? null,
       size_bytes: render.size_bytes ?? null,
       created_at: render.created_at,
-      ...waveforms.get(render.id)
+      ...waveforms.of(render)
     }
   }
 
-  /** A thread's messages: `thread` when the caller has read it, else each message's thread is read. */
+  /** Messages of one thread, `thread` when the caller has read it; their renders' waveforms in one query. */
+  async function messages (list: MessageDoc[], thread: ThreadDoc | null) {
+    const signed = signsThread(thread)
+    const waveforms = await waveformsOf(list.flatMap((message) => message.renders), signed)
+    return Promise.all(list.map(async (message) => ({
+      ...message,
+      renders: await Promise.all(message.renders.map((render) => fromDoc(render, signed, waveforms)))
+    })))
+  }
+
+  /** One message: `thread` when the caller has read it, else the message's thread is read. */
   async function message (message: MessageDoc, thread?: ThreadDoc | null) {
-    const signed = signsThread(thread === undefined ? await repository.findThread(message.parent_thread) : thread)
-    const waveforms = await waveformsOf(message.renders, signed)
-    return { ...message, renders: await Promise.all(message.renders.map((render) => fromDoc(render, signed, waveforms))) }
+    const [view] = await messages([message], thread === undefined ? await repository.findThread(message.parent_thread) : thread)
+    return view
   }
 
   return {
     message,
+    messages,
     async fromRecord (record: RenderRecord): Promise<Render> {
       const attached = (record.state === 'attaching' || record.state === 'attached') && record.message_id !== null
       const signed = attached

@@ -38,6 +38,34 @@ t.test('a verified render gets its waveform beside its audio; deleting the messa
   t.same(await app.repository.findAnalyses([render.id]), [], 'and the job with them')
 })
 
+t.test('a thread page reads its renders\' analyses in one query, and each render shows its own waveform', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const renderOf = new Map<string, string>()
+  for (let i = 0; i < 3; i++) {
+    const message = await createMessage(app, thread.id)
+    renderOf.set(message.id, (await uploadRender(app, message.id)).id)
+  }
+  const withoutRender = await createMessage(app, thread.id)
+  await app.analysisQueue.runDue()
+
+  const findAnalyses = app.repository.findAnalyses
+  let queries = 0
+  app.repository.findAnalyses = async (ids) => { queries++; return findAnalyses.call(app.repository, ids) }
+  t.teardown(() => { app.repository.findAnalyses = findAnalyses })
+  const page = (await app.inject({ url: `/api/v1/threads/${thread.id}/messages`, headers: bearer() })).json()
+  t.equal(queries, 1, 'one query for the whole page')
+  t.equal(page.messages.length, 4)
+  for (const message of page.messages) {
+    if (message.id === withoutRender.id) {
+      t.same(message.renders, [])
+      continue
+    }
+    const renderId = renderOf.get(message.id)!
+    t.match(message.renders, [{ id: renderId, waveform: 'ready', waveform_url: app.storage.publicUrl(peaksKeys(renderId)[0]) }], 'its own render\'s waveform')
+  }
+})
+
 t.test('the sweeper keeps a live render\'s waveform and deletes waveform files of no render', async (t) => {
   const clock = createTestClock()
   const { app } = await build(t, {}, { clock: clock.now })

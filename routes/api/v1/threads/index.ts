@@ -108,7 +108,7 @@ const threadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const page = pageFromQuery(request.query)
     const messages = await repository.listMessages(request.params.id, { ...page, limit: page.limit + 1 })
     const { page: items, next_cursor } = withNextCursor(messages, page.limit)
-    return { messages: await Promise.all(items.map((message) => renderView.message(message, thread))), next_cursor }
+    return { messages: await renderView.messages(items, thread), next_cursor }
   })
 
   fastify.delete('/:id', {
