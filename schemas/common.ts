@@ -3,7 +3,8 @@ import { Type } from 'typebox'
 export const IdSchema = Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' })
 export const DateTimeSchema = Type.String({ format: 'date-time' })
 export const TokenSchema = Type.String({ description: 'API token, for clients that cannot send `Authorization: Bearer`' })
-export const LimitSchema = Type.Integer({ minimum: 1, maximum: 100, default: 20 })
+export const DEFAULT_PAGE_LIMIT = 20
+export const LimitSchema = Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_LIMIT })
 export const CursorSchema = Type.String({ maxLength: 512, description: 'Opaque cursor from `next_cursor`' })
 
 export const ErrorSchema = Type.Object({

@@ -29,7 +29,7 @@ export const WaveformFieldsSchema = Type.Object({
 /** The seed's Render JSON. */
 export const RenderSchema = Type.Object({
   id: IdSchema,
-  url: Type.String({ description: 'Playable URL: public/CDN URL, or a short-lived signed GET when renders are private' }),
+  url: Type.String({ description: 'Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread)' }),
   format: Type.String({ description: `${RENDER_FORMATS.join(', ')} (renders of the original system: whatever their client sent, "mp3")` }),
   bitrate: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   duration: Type.Optional(Type.Union([

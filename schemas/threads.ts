@@ -32,7 +32,7 @@ export const MemberBodySchema = Type.Object({
 })
 
 export const PageQuerySchema = Type.Object({
-  limit: LimitSchema,
+  limit: Type.Optional(LimitSchema),
   cursor: Type.Optional(CursorSchema),
   token: Type.Optional(TokenSchema)
 })

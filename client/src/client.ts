@@ -67,7 +67,7 @@ export function createClient (options: ClientOptions) {
 
   const threads = {
     list: async (page: PageOptions = {}): Promise<ThreadPage> =>
-      unwrap(await api.GET('/api/v1/threads/', { params: { query: { limit: page.limit ?? 20, cursor: page.cursor } } })),
+      unwrap(await api.GET('/api/v1/threads/', { params: { query: { limit: page.limit, cursor: page.cursor } } })),
     get: async (id: string): Promise<Thread> =>
       unwrap(await api.GET('/api/v1/threads/{id}', { params: { path: { id } } })),
     create: async (input: CreateThreadInput = {}): Promise<Thread> =>
@@ -88,7 +88,7 @@ export function createClient (options: ClientOptions) {
     /** Newest first; pass the page's next_cursor for older ones. */
     list: async (threadId: string, page: PageOptions = {}): Promise<MessagePage> =>
       unwrap(await api.GET('/api/v1/threads/{id}/messages', {
-        params: { path: { id: threadId }, query: { limit: page.limit ?? 20, cursor: page.cursor } }
+        params: { path: { id: threadId }, query: { limit: page.limit, cursor: page.cursor } }
       })),
     get: async (id: string): Promise<Message> =>
       unwrap(await api.GET('/api/v1/messages/{id}', { params: { path: { id } } })),

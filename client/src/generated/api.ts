@@ -194,7 +194,7 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description API token, for clients that cannot send `Authorization: Bearer` */
@@ -219,6 +219,8 @@ export interface paths {
                             dry_run: boolean;
                             expired_uploads: number;
                             unattached_renders: number;
+                            /** @description Attaches and deletes that a crash interrupted, finished now */
+                            repaired: number;
                             /** @description Render objects given their thread's ACL (a visibility change that had not finished) */
                             acl_reconciled: number;
                             scanned_objects: number;
@@ -282,6 +284,34 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -500,7 +530,7 @@ export interface paths {
                             } | null;
                             renders: {
                                 id: string;
-                                /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
+                                /** @description Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread) */
                                 url: string;
                                 /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                                 format: string;
@@ -588,6 +618,34 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -690,7 +748,7 @@ export interface paths {
                             } | null;
                             renders: {
                                 id: string;
-                                /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
+                                /** @description Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread) */
                                 url: string;
                                 /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                                 format: string;
@@ -1055,6 +1113,34 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 422: {
                     headers: {
                         [name: string]: unknown;
@@ -1113,7 +1199,7 @@ export interface paths {
         };
         /**
          * Get a render with a playable URL
-         * @description The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private. With a user token: its uploader, or a member of the thread it is attached to.
+         * @description The public or CDN URL when the render is public; a short-lived signed GET when it is private (RENDER_ACL=private, or attached to a private thread, or while a change of its thread's visibility is still being applied). With a user token: its uploader, or a member of the thread it is attached to.
          */
         get: {
             parameters: {
@@ -1137,7 +1223,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
+                            /** @description Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread) */
                             url: string;
                             /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                             format: string;
@@ -1283,8 +1369,8 @@ export interface paths {
          */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     /** @description Opaque cursor from `next_cursor` */
                     cursor?: string;
                     /** @description API token, for clients that cannot send `Authorization: Bearer` */
@@ -1466,6 +1552,34 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1868,6 +1982,34 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -1909,8 +2051,8 @@ export interface paths {
         /** List a thread's messages, newest first */
         get: {
             parameters: {
-                query: {
-                    limit: number;
+                query?: {
+                    limit?: number;
                     /** @description Opaque cursor from `next_cursor` */
                     cursor?: string;
                     /** @description API token, for clients that cannot send `Authorization: Bearer` */
@@ -1943,7 +2085,7 @@ export interface paths {
                                 } | null;
                                 renders: {
                                     id: string;
-                                    /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
+                                    /** @description Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread) */
                                     url: string;
                                     /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                                     format: string;
@@ -2176,6 +2318,34 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 500: {
                     headers: {
                         [name: string]: unknown;
@@ -2374,7 +2544,7 @@ export interface paths {
         put?: never;
         /**
          * Upload a render through the service (the seed's multipart upload)
-         * @description multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), `format` (mp3 by default; wav, flac, ogg, opus or m4a; before the file), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. The file is streamed to storage and its bytes must be the claimed format (415 otherwise); duration and bitrate are read from it when not sent.
+         * @description multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), `format` (mp3 by default; wav, flac, ogg, opus or m4a; before the file), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. The file is streamed to storage and its bytes must be the claimed format (415 otherwise); duration and bitrate are read from it when not sent. 409 (`RENDER_DELETED`) when the upload took so long that the sweeper expired it meanwhile.
          */
         post: {
             parameters: {
@@ -2415,7 +2585,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
+                            /** @description Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread) */
                             url: string;
                             /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                             format: string;
@@ -2470,6 +2640,20 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2695,6 +2879,20 @@ export interface paths {
                     };
                 };
                 /** @description Every error response has this shape */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2784,7 +2982,7 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            /** @description Playable URL: public/CDN URL, or a short-lived signed GET when renders are private */
+                            /** @description Playable URL: public/CDN URL, or a short-lived signed GET when the render is private (RENDER_ACL=private or a private thread) */
                             url: string;
                             /** @description mp3, wav, flac, ogg, opus, m4a (renders of the original system: whatever their client sent, "mp3") */
                             format: string;
@@ -2867,6 +3065,34 @@ export interface paths {
                 };
                 /** @description Every error response has this shape */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            code: string;
+                            error: string;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Every error response has this shape */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -4,13 +4,12 @@ import { errorResponses, TokenSchema } from '../../../../schemas/common.js'
 import { badRequest, conflict } from '../../../../services/errors.js'
 import { MAX_AGE_MS, parseDuration } from '../../../../services/lifecycle/duration.js'
 
-/** Ten years: anything longer is a typo, and past the dates the sweeper can compute. */
-
 const SweepSummarySchema = Type.Object({
   status: Type.Literal('completed'),
   dry_run: Type.Boolean(),
   expired_uploads: Type.Integer(),
   unattached_renders: Type.Integer(),
+  repaired: Type.Integer({ description: 'Attaches and deletes that a crash interrupted, finished now' }),
   acl_reconciled: Type.Integer({ description: 'Render objects given their thread\'s ACL (a visibility change that had not finished)' }),
   scanned_objects: Type.Integer(),
   orphan_objects: Type.Integer(),

@@ -10,7 +10,8 @@ const renderRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     schema: {
       tags: ['Renders'],
       summary: 'Get a render with a playable URL',
-      description: 'The public or CDN URL when renders are public; a short-lived signed GET when RENDER_ACL=private. ' +
+      description: 'The public or CDN URL when the render is public; a short-lived signed GET when it is private (RENDER_ACL=private, ' +
+        'or attached to a private thread, or while a change of its thread\'s visibility is still being applied). ' +
         'With a user token: its uploader, or a member of the thread it is attached to.',
       params: IdParamsSchema,
       querystring: TokenQuerySchema,

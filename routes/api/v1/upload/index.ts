@@ -23,9 +23,10 @@ const uploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       summary: 'Upload a render through the service (the seed\'s multipart upload)',
       description: 'multipart/form-data with fields `token` (before the file, unless `Authorization: Bearer` is sent), ' +
         '`format` (mp3 by default; wav, flac, ogg, opus or m4a; before the file), optional `bitrate` (kbps) and `duration` (s), and the file in `file`. ' +
-        'The file is streamed to storage and its bytes must be the claimed format (415 otherwise); duration and bitrate are read from it when not sent.',
+        'The file is streamed to storage and its bytes must be the claimed format (415 otherwise); duration and bitrate are read from it when not sent. ' +
+        '409 (`RENDER_DELETED`) when the upload took so long that the sweeper expired it meanwhile.',
       consumes: ['multipart/form-data'],
-      response: { 200: RenderSchema, ...errorResponses(400, 401, 403, 413, 415, 429, 503) }
+      response: { 200: RenderSchema, ...errorResponses(400, 401, 403, 409, 413, 415, 429, 503) }
     }
   }, async (request, reply) => {
     const record = await receiveProxiedUpload(request, {
