@@ -1,5 +1,6 @@
 import type { Ajv, SchemaValidateFunction } from 'ajv'
 import { normalizeTimestamp } from '../time/normalize-timestamp.js'
+import { FINITE, finiteNumber } from './finite-numbers.js'
 
 /** Largest nesting of objects and arrays accepted in stored free-form JSON (message snapshots). */
 export const MAX_JSON_DEPTH = 32
@@ -35,6 +36,8 @@ const utcTimestamp: SchemaValidateFunction = (_enabled, data: unknown, _parentSc
 /** An Ajv plugin for Fastify's `ajv.plugins` option. */
 export function schemaKeywords (ajv: Ajv): Ajv {
   ajv.addKeyword({ keyword: MAX_DEPTH, schemaType: 'number', errors: true, validate: maxDepth })
+  // Not restricted to `type: 'number'`: Ajv runs number keywords only on finite numbers.
+  ajv.addKeyword({ keyword: FINITE, schemaType: 'boolean', errors: true, validate: finiteNumber })
   ajv.addKeyword({ keyword: UTC_TIMESTAMP, type: 'string', schemaType: 'boolean', modifying: true, errors: true, validate: utcTimestamp })
   return ajv
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyServerOptions } from 'fastify'
 import type { DestinationStream } from 'pino'
 import type { AppConfig } from '../../config.js'
+import { finiteNumbersValidatorFactory } from './finite-numbers.js'
 import { fractionalSerializerFactory } from './fractional-numbers.js'
 import { handleClientError, handleFrameworkError } from './framework-errors.js'
 import { redactUrl } from './redact-url.js'
@@ -37,7 +38,7 @@ export function serverOptions (config: Pick<AppConfig, 'LOG_LEVEL'>, logStream?:
     requestTimeout: 10 * 60_000,
     keepAliveTimeout: 10_000,
     ajv: { customOptions: { removeAdditional: 'all', coerceTypes: true }, plugins: [schemaKeywords] },
-    schemaController: { compilersFactory: { buildSerializer: fractionalSerializerFactory } },
+    schemaController: { compilersFactory: { buildValidator: finiteNumbersValidatorFactory, buildSerializer: fractionalSerializerFactory } },
     genReqId: () => randomUUID(),
     clientErrorHandler: handleClientError,
     frameworkErrors: handleFrameworkError
