@@ -16,6 +16,8 @@ declare module '@20minutes/s3rver' {
     deleteObject (bucket: string, key: string): Promise<void>
     existsObject (bucket: string, key: string): Promise<boolean>
     initiateUpload (bucket: string, key: string, uploadId: string, metadata: unknown): Promise<void>
+    /** Writes an object's or a part's bytes to its file; resolves with [size, md5]. */
+    putContent (path: string, content: NodeJS.ReadableStream | Buffer): Promise<[number, string]>
   }
 
   /** The Koa context as s3rver leaves it (its router sets params, its authentication sets state.account). */

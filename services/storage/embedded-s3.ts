@@ -5,6 +5,7 @@ import path from 'node:path'
 import S3rver from '@20minutes/s3rver'
 import { mayPass } from './embedded-s3-access.js'
 import { openAclRegistry, trackObjectAcls } from './embedded-s3-acl.js'
+import { writeObjectsWhole } from './embedded-s3-whole-writes.js'
 
 export interface EmbeddedS3Options {
   directory: string
@@ -46,7 +47,8 @@ function accessDenied (response: http.ServerResponse) {
  * The embedded S3-compatible server for running and testing without a cloud account.
  * s3rver serves requests with no signature at all (listings, bucket settings, writes); a real
  * bucket does not, so a front refuses every unsigned request but CORS preflights and reads of
- * public objects before it reaches s3rver. s3rver ignores ACLs; embedded-s3-acl.ts keeps them.
+ * public objects before it reaches s3rver. s3rver ignores ACLs; embedded-s3-acl.ts keeps them. It
+ * stores the bytes of a cut-off PUT; embedded-s3-whole-writes.ts keeps only whole ones.
  */
 export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<EmbeddedS3> {
   fs.mkdirSync(options.directory, { recursive: true })
@@ -56,6 +58,7 @@ export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<Embe
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }]
   })
   await s3rver.configureBuckets()
+  writeObjectsWhole(s3rver)
   const acls = openAclRegistry(path.join(options.directory, 'object-acls.sqlite'))
   trackObjectAcls(s3rver, acls)
   const handle = s3rver.callback()

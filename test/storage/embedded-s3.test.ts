@@ -8,6 +8,7 @@ import { loadConfig } from '../../config.js'
 import { createStorage } from '../../services/storage/create-storage.js'
 import { createS3Storage } from '../../services/storage/s3-storage.js'
 import type { ObjectStorage } from '../../services/storage/types.js'
+import { cutOffPut } from '../support/cut-off-put.js'
 
 async function embeddedStorage (t: Test, overrides: Record<string, unknown> = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-storage-'))
@@ -196,4 +197,19 @@ t.test('public URLs follow the seed\'s Spaces form, and keys come back only from
   const signed = new URL((await spaces.presignPut(key, { contentType: 'audio/mpeg', contentLength: 10, expiresInSeconds: 60 })).url)
   t.equal(signed.host, 'your-bucket.fra1.digitaloceanspaces.com', 'virtual-hosted on Spaces')
   t.equal(signed.searchParams.get('X-Amz-Expires'), '60')
+})
+
+t.test('a PUT cut off mid-body leaves the object it was replacing, and no other', async (t) => {
+  const storage = await embeddedStorage(t)
+  const key = 'dev/uploads/replaced.mp3'
+  const original = Buffer.from('the whole original object')
+  await storage.putObject(key, original, { contentType: 'audio/mpeg' })
+  const replacement = Buffer.alloc(64 * 1024, 7)
+  const { url, headers } = await storage.presignPut(key, { contentType: 'audio/mpeg', contentLength: replacement.length, expiresInSeconds: 60 })
+  await cutOffPut(url, headers, replacement, 1000)
+  const { url: readUrl } = await storage.presignGet(key, 60)
+  t.same(Buffer.from(await (await fetch(readUrl)).arrayBuffer()), original, 'the original bytes')
+  const listed = await storage.listObjects('dev/uploads/')
+  t.same(listed.objects.map((object) => object.key), [key], 'nothing else listed')
+  t.equal(listed.objects[0].size, original.length)
 })

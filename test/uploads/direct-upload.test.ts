@@ -3,6 +3,7 @@ import { build, bearer, completeUpload, createMessage, createThread, listStoredK
 import { createHash } from 'node:crypto'
 import { makeMp3Tone, randomBytes } from '../support/audio.js'
 import { createTestClock } from '../support/test-clock.js'
+import { cutOffPut } from '../support/cut-off-put.js'
 import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
@@ -85,6 +86,21 @@ t.test('complete before the PUT is 409 and the upload stays pending', async (t) 
   t.match(early.json(), { code: 'CONFLICT', message: /not been uploaded/ })
   await putToStorage(ticket.upload, mp3)
   t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200, 'completes once the object is there')
+})
+
+t.test('a PUT cut off mid-body stores nothing: complete is 409, and the whole PUT then completes', async (t) => {
+  const { app } = await build(t)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  for (const sentBytes of [0, 1000]) {
+    await cutOffPut(ticket.upload.url, ticket.upload.headers, mp3, sentBytes)
+    const early = await completeUpload(app, ticket.render_id)
+    t.equal(early.statusCode, 409, `${sentBytes} bytes sent: not uploaded yet`)
+    t.match(early.json(), { code: 'CONFLICT', message: /not been uploaded/ })
+  }
+  t.same(await listStoredKeys(app), [], 'no partial object')
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200, 'the same URL takes the whole file')
+  t.match((await completeUpload(app, ticket.render_id)).json(), { id: ticket.render_id, size_bytes: mp3.length })
 })
 
 t.test('complete of a non-MP3 of the declared size is 422 and leaves no object', async (t) => {
