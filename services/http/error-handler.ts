@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError, StorageConfigError, StorageUnavailableError, UploadInterruptedError, errorBody } from '../errors.js'
-import { isMalformedMultipart } from './multipart-request.js'
+import { isMalformedMultipart, multipartLimitMessage } from './multipart-request.js'
 import { closeAfterUnreadBody } from './unread-body.js'
 
 // Storage errors arrive classified (services/storage/storage-errors.ts); these are the database's.
@@ -43,6 +43,8 @@ export function handleError (err: FastifyError, request: FastifyRequest, reply: 
   if (isMalformedMultipart(err)) {
     return reply.code(400).send(errorBody(400, 'MALFORMED_MULTIPART', 'The multipart body is malformed or cut short'))
   }
+  const limitMessage = multipartLimitMessage(err)
+  if (limitMessage !== null) return reply.code(400).send(errorBody(400, 'BAD_REQUEST', limitMessage))
   const status = err.statusCode ?? 500
   if (status >= 400 && status < 500) {
     return reply.code(status).send(errorBody(status, err.code ?? 'BAD_REQUEST', err.message))

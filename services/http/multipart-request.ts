@@ -2,6 +2,9 @@ import { parse } from 'content-type'
 import type { FastifyRequest } from 'fastify'
 import { badRequest, unsupportedMediaType } from '../errors.js'
 
+/** Form fields accepted besides the file (the seed's are token, format, bitrate and duration). */
+export const MAX_FORM_FIELDS = 10
+
 /** RFC 2046: 1 to 70 characters from this set, not ending with a space. */
 const BOUNDARY = /^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$/
 
@@ -19,4 +22,14 @@ const MALFORMED_MULTIPART = /^(Multipart: Boundary not found|Unexpected end of m
 
 export function isMalformedMultipart (err: Error) {
   return MALFORMED_MULTIPART.test(err.message)
+}
+
+/** What to send instead, for @fastify/multipart's limit errors (plugins/external/multipart.ts sets the limits). */
+const LIMIT_MESSAGES: Record<string, string> = {
+  FST_FILES_LIMIT: 'Send exactly one file, in the field "file"',
+  FST_FIELDS_LIMIT: `Send at most ${MAX_FORM_FIELDS} form fields besides the file`
+}
+
+export function multipartLimitMessage (err: Error & { code?: unknown }): string | null {
+  return typeof err.code === 'string' ? LIMIT_MESSAGES[err.code] ?? null : null
 }

@@ -41,3 +41,27 @@ t.test('a body that is not the multipart it claims is a 4xx JSON error and leave
   const unauthenticated = await app.inject({ method: 'POST', url: '/api/v1/upload/audio', payload: { format: 'mp3' } })
   t.equal(unauthenticated.statusCode, 401, 'without any token the answer is still 401')
 })
+
+t.test('a form over the multipart limits says what to send instead, and leaves nothing behind', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const mp3 = new Blob([new Uint8Array(makeMp3Tone({ seconds: 1 }))], { type: 'audio/mpeg' })
+  const send = async (form: FormData) => {
+    const res = await fetch(`${baseUrl}/api/v1/upload/audio`, { method: 'POST', headers: bearer(), body: form })
+    return { status: res.status, body: await res.json() as Record<string, unknown> }
+  }
+
+  const twoFiles = new FormData()
+  twoFiles.append('format', 'mp3')
+  twoFiles.append('file', mp3, 'a.mp3')
+  twoFiles.append('other', mp3, 'b.mp3')
+  t.same(await send(twoFiles), { status: 400, body: { statusCode: 400, code: 'BAD_REQUEST', error: 'Bad Request', message: 'Send exactly one file, in the field "file"' } })
+
+  const manyFields = new FormData()
+  for (let i = 0; i < 11; i++) manyFields.append(`field${i}`, 'x')
+  manyFields.append('file', mp3, 'a.mp3')
+  t.match(await send(manyFields), { status: 400, body: { code: 'BAD_REQUEST', message: 'Send at most 10 form fields besides the file' } })
+
+  t.same(await listStoredKeys(app), [], 'no object in storage')
+  t.equal(await app.repository.countDeletions(), 0, 'nothing queued for deletion')
+})
