@@ -6,7 +6,7 @@ import type { ObjectStorage } from '../storage/types.js'
 import { AUDIO_FORMATS } from '../audio/audio-formats.js'
 import type { RenderAcl } from './render-acl.js'
 import { formatOfRenderKey } from './render-keys.js'
-import { newRenderRecord } from './render-record.js'
+import { deletingFields, newRenderRecord } from './render-record.js'
 import { docFromRecord } from './render-view.js'
 
 interface Deps {
@@ -50,10 +50,18 @@ export function createRenderAttacher ({ repository, storage, renderAcl, config, 
       duration: input.duration ?? null,
       created_at: validDate(input.created_at) ?? now()
     })
-    if (await repository.insertRender(adopted)) return adopted
-    const existing = await repository.findRender(input.id) ?? await repository.findRenderByKey(key)
-    if (existing === null) throw renderDeleted()
-    return existing
+    if (!await repository.insertRender(adopted)) {
+      const existing = await repository.findRender(input.id) ?? await repository.findRenderByKey(key)
+      if (existing === null) throw renderDeleted()
+      return existing
+    }
+    // Between the HEAD and the insert the sweeper may have taken the object for an orphan and deleted
+    // it. Once the record exists no sweep can (the key is unique), so the object is checked again.
+    if (await storage.headObject(key) === null) {
+      await repository.updateRenderIf(adopted.id, { state: ['ready'] }, deletingFields(now()))
+      throw unprocessable('The render\'s object does not exist in storage')
+    }
+    return adopted
   }
 
   /** ready → attaching(messageId), or already this message's; refused otherwise. */

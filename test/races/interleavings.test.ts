@@ -4,7 +4,7 @@ import type { RenderRecord } from '../../services/repository/types.js'
 import { bearer, build, completeUpload, createMessage, createThread, listen, listStoredKeys, putToStorage, requestUpload, uploadAudio } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { pausableRepository } from '../support/pausable-repository.js'
-import { assertNoOrphansAfterSweep, assertRenderInvariants } from '../support/render-invariants.js'
+import { assertNoOrphansAfterSweep, assertRenderInvariants, recordsIn } from '../support/render-invariants.js'
 import { createTestClock } from '../support/test-clock.js'
 import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
 
@@ -219,5 +219,23 @@ t.test('F: two instances take over one interrupted verification: one verifies, t
   t.equal(await other, 'ok', 'the instance that took the claim over verifies the upload')
   t.equal((await app.repository.findRender(ticket.render_id))?.state, 'ready')
   t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200, 'a retry sees the verified render')
+  await assertRenderInvariants(t, app)
+})
+
+t.test('G: attach adopting a stored object with no record vs the sweeper deleting it as an orphan', async (t) => {
+  const { app, domain, pauseBefore, sweepNow, settle } = await fixture(t)
+  const id = '33333333-3333-4333-8333-333333333333'
+  const key = renderKey(id)
+  await app.storage.putObject(key, makeMp3Tone({ seconds: 1 }), { contentType: 'audio/mpeg' })
+  const message = await createMessage(app, (await createThread(app)).id)
+  const adopt = pauseBefore('insertRender', (record: RenderRecord) => record.id === id)
+  const attach = settle(domain.renderAttacher.attach(message.id, { id, url: app.storage.publicUrl(key) } as never))
+  await adopt.reached
+  t.equal((await sweepNow()).deleted_objects, 1, 'the sweep took the object for an orphan')
+  adopt.release()
+  t.equal(await attach, 'UNPROCESSABLE_ENTITY', 'the attach finds the object gone')
+  t.same((await app.repository.findMessage(message.id))!.renders, [], 'the message names nothing')
+  await sweepNow()
+  t.same(await recordsIn(app, ['ready', 'attaching', 'attached', 'deleting']), [], 'and the record it wrote is gone')
   await assertRenderInvariants(t, app)
 })
