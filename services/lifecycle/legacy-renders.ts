@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { RenderKeys } from '../renders/render-keys.js'
-import { newRenderRecord } from '../renders/render-record.js'
+import { deletingFields, newRenderRecord } from '../renders/render-record.js'
 import type { Repository } from '../repository/types.js'
 
 const PAGE = 200
@@ -42,7 +42,14 @@ export async function backfillLegacyRenders ({ repository, renderKeys, log, only
           message_id: message.id,
           created_at: render.created_at
         })
-        if (await repository.insertRender(record)) backfilled++
+        if (!await repository.insertRender(record)) continue
+        // The message was read live, but a delete may have begun since and missed this record:
+        // once the record exists a delete finds it, so the message is read again after the insert.
+        if (await repository.findMessage(message.id) === null) {
+          await repository.updateRenderIf(record.id, { state: ['attached'], message_id: message.id }, deletingFields(new Date().toISOString()))
+          continue
+        }
+        backfilled++
       }
     }
     if (messages.length < PAGE) break

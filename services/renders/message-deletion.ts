@@ -31,7 +31,8 @@ export function createMessageDeletion ({ repository, renderKeys, deletionQueue, 
     }))
     const recorded = await repository.recordedKeys(keyed.map(({ key }) => key))
     for (const { key, messageId } of keyed) {
-      // The key's uniqueness decides if a record appeared meanwhile.
+      // The key's uniqueness decides if a record appeared meanwhile; one the legacy backfill wrote
+      // goes to deletion from the backfill, which reads the message again after its insert.
       if (!recorded.has(key)) await repository.insertRender({ ...orphanRecord(key, now()), message_id: messageId })
     }
     await repository.removeMessages(messages)

@@ -1,7 +1,9 @@
 import t, { type Test } from 'tap'
 import { createRenderDomain } from '../../services/render-domain.js'
 import type { RenderRecord } from '../../services/repository/types.js'
-import { bearer, build, completeUpload, createMessage, createThread, listen, listStoredKeys, putToStorage, requestUpload, uploadAudio } from '../helper.js'
+import type { FastifyInstance } from 'fastify'
+import { backfillLegacyRenders } from '../../services/lifecycle/legacy-renders.js'
+import { bearer, build, completeUpload, createMessage, createThread, listen, listStoredKeys, putToStorage, requestUpload, uploadAudio, writeLegacyMessage } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { pausableRepository } from '../support/pausable-repository.js'
 import { assertNoOrphansAfterSweep, assertRenderInvariants, recordsIn } from '../support/render-invariants.js'
@@ -238,4 +240,46 @@ t.test('G: attach adopting a stored object with no record vs the sweeper deletin
   await sweepNow()
   t.same(await recordsIn(app, ['ready', 'attaching', 'attached', 'deleting']), [], 'and the record it wrote is gone')
   await assertRenderInvariants(t, app)
+})
+
+t.test('H: backfilling a seed-era render vs deleting its message', async (t) => {
+  async function seedMessage (app: FastifyInstance, id: string) {
+    const thread = await createThread(app)
+    const key = renderKey(id)
+    await app.storage.putObject(key, makeMp3Tone({ seconds: 1 }), { contentType: 'audio/mpeg' })
+    const at = new Date().toISOString()
+    await writeLegacyMessage(app, {
+      id: `seed-${id}`, parent_thread: thread.id, user_id: 'u1', snapshot: {}, snapshot_metadata: null, timestamp: at, created_at: at,
+      renders: [{ id, url: app.storage.publicUrl(key), format: 'mp3', created_at: at }]
+    })
+    return `seed-${id}`
+  }
+
+  for (const when of ['after the delete marked its records', 'after the whole delete'] as const) {
+    t.test(`the backfill's record is written ${when}: the object still goes`, async (t) => {
+      const { app, domain, repository, pauseBefore, sweepNow } = await fixture(t)
+      const id = '11111111-1111-4111-8111-111111111111'
+      const messageId = await seedMessage(app, id)
+      const insert = pauseBefore('insertRender', (record: RenderRecord) => record.state === 'attached')
+      const backfill = backfillLegacyRenders({ repository, renderKeys: app.renderKeys, log: app.log })
+      await insert.reached
+      if (when === 'after the whole delete') {
+        await domain.messageDeletion.deleteMessage(messageId, () => {})
+        insert.release()
+        await backfill
+      } else {
+        const recorded = pauseBefore('recordedKeys')
+        const deleting = domain.messageDeletion.deleteMessage(messageId, () => {})
+        await recorded.reached
+        insert.release()
+        await backfill
+        recorded.release()
+        await deleting
+      }
+      await sweepNow()
+      t.same(await listStoredKeys(app), [], 'no object kept for the deleted message')
+      t.same(await recordsIn(app, ['attaching', 'attached', 'deleting']), [], 'no record left')
+      await assertRenderInvariants(t, app)
+    })
+  }
 })
