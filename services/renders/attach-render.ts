@@ -137,12 +137,12 @@ export function createRenderAttacher ({ repository, storage, renderAcl, config, 
      * written, and the message is written only into a live thread.
      */
     async createMessage (message: MessageDoc, inputs: RenderInput[]): Promise<MessageDoc> {
+      const thread = () => repository.findThread(message.parent_thread)
       const unique = [...new Map(inputs.map((input) => [input.id, input])).values()]
       const records = await Promise.all(unique.map(recordFor))
       const claimed: RenderRecord[] = []
       try {
         for (const record of records) claimed.push(await claim(record, message.id))
-        const thread = () => repository.findThread(message.parent_thread)
         for (const [index, record] of claimed.entries()) claimed[index] = await renderAcl.settle(record, thread)
       } catch (err) {
         await release(claimed, message.id)
@@ -155,6 +155,9 @@ export function createRenderAttacher ({ repository, storage, renderAcl, config, 
         await release(claimed, message.id)
         throw notFound('Thread')
       }
+      // A visibility change reconciled before the message was written did not see these renders;
+      // one reconciled from now on does.
+      for (const [index, record] of claimed.entries()) claimed[index] = await renderAcl.settle(record, thread)
       await markAttached(claimed, message.id)
       return created
     },

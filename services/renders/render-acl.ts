@@ -46,15 +46,16 @@ export function createRenderAcl ({ repository, storage, config }: Deps) {
   }
 
   /**
-   * Gives the object `acl` unless its record says it has it; the record is written only after storage
-   * took it. The waveform files get it before the record is written (a crash leaves the record to
-   * redo) and again after (an analysis that stored them meanwhile read the old ACL, and reads the
-   * record again after storing them).
+   * Gives the object `acl` unless its record says it has it (`force`: whatever the record says); the
+   * record is written only after storage took it. The waveform files get it before the record is
+   * written (a crash leaves the record to redo) and again after (an analysis that stored them
+   * meanwhile read the old ACL, and reads the record again after storing them).
    */
-  async function apply (record: RenderRecord, acl: ObjectAcl): Promise<RenderRecord> {
+  async function apply (record: RenderRecord, acl: ObjectAcl, force = false): Promise<RenderRecord> {
     let current = record
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-      if (currentAcl(current) === acl || !STORED.includes(current.state)) return current
+      if (!STORED.includes(current.state)) return current
+      if (currentAcl(current) === acl && !(force && attempt === 0)) return current
       if (!await storage.setObjectAcl(current.key, acl)) return current // no object: nothing to protect
       await applyToPeaks(current.key, acl)
       const written = await repository.updateRenderIf(current.id, { state: STORED, acl: current.acl ?? null }, { acl })
@@ -73,27 +74,31 @@ export function createRenderAcl ({ repository, storage, config }: Deps) {
    * Gives a render its thread's ACL, then reads the thread again: a visibility change that landed
    * meanwhile is applied too, so the render never keeps the ACL of a visibility its thread left.
    */
-  async function settle (record: RenderRecord, threadOf: () => Promise<ThreadDoc | null>): Promise<RenderRecord> {
+  async function settle (record: RenderRecord, threadOf: () => Promise<ThreadDoc | null>, force = false): Promise<RenderRecord> {
     let settled = record
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const acl = aclForThread(await threadOf())
-      settled = await apply(settled, acl)
+      settled = await apply(settled, acl, force)
       if (aclForThread(await threadOf()) === acl) return settled
     }
     return settled
   }
 
-  /** Brings every render of the thread to the thread's ACL; returns how many objects changed. */
+  /**
+   * Brings every render of the thread to the thread's ACL; returns how many records changed. Each
+   * object is given the ACL whatever its record says: a record lags its object while another change
+   * is between its storage call and its record write (or stopped there). Each render is settled:
+   * a change that landed meanwhile is applied too.
+   */
   async function reconcileThread (threadId: string): Promise<number> {
     const thread = await repository.findThread(threadId)
     if (thread === null) return 0
-    const acl = aclForThread(thread)
     const messages = await repository.messagesOfThread(threadId)
     const records = await repository.rendersOfMessages(messages.map((message) => message.id), ATTACHED)
     let changed = 0
     for (const record of records) {
-      if (currentAcl(record) === acl) continue
-      if (currentAcl(await apply(record, acl)) === acl) changed++
+      const settled = await settle(record, () => repository.findThread(threadId), true)
+      if (currentAcl(settled) !== currentAcl(record)) changed++
     }
     await repository.finishThreadAcl(threadId, visibilityOf(thread))
     return changed

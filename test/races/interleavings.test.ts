@@ -6,6 +6,7 @@ import { backfillLegacyRenders } from '../../services/lifecycle/legacy-renders.j
 import { bearer, build, completeUpload, createMessage, createThread, listen, listStoredKeys, putToStorage, requestUpload, uploadAudio, writeLegacyMessage } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
 import { pausableRepository } from '../support/pausable-repository.js'
+import { attach as attachRender, bareStatus, createThread as createPrivacyThread, setVisibility } from '../support/private-threads.js'
 import { assertNoOrphansAfterSweep, assertRenderInvariants, recordsIn } from '../support/render-invariants.js'
 import { createTestClock } from '../support/test-clock.js'
 import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
@@ -282,4 +283,40 @@ t.test('H: backfilling a seed-era render vs deleting its message', async (t) => 
       await assertRenderInvariants(t, app)
     })
   }
+})
+
+t.test('I: render ACLs vs visibility changes', async (t) => {
+  t.test('the thread turns private while a message with a render is being written: the object is private', async (t) => {
+    const { app, domain, pauseBefore, readyRender, settle } = await fixture(t)
+    const thread = await createPrivacyThread(app, 'public')
+    const render = await readyRender()
+    const write = pauseBefore('insertMessage')
+    const at = new Date().toISOString()
+    const created = settle(domain.renderAttacher.createMessage({
+      id: 'm-race', parent_thread: thread.id, user_id: 'u1', snapshot: {}, snapshot_metadata: null, renders: [], timestamp: at, created_at: at
+    }, [render as never]))
+    await write.reached
+    t.equal((await setVisibility(app, thread.id, 'private')).statusCode, 200)
+    write.release()
+    t.equal(await created, 'ok')
+    t.equal(await bareStatus(app, render.id), 403, 'no unsigned read')
+    t.equal((await app.repository.findRender(render.id))!.acl, 'private')
+  })
+
+  t.test('two visibility changes overlap: the object ends with the thread\'s last visibility', async (t) => {
+    const { app, domain, pauseBefore, readyRender } = await fixture(t)
+    const thread = await createPrivacyThread(app, 'private')
+    const message = await createMessage(app, thread.id)
+    const render = await readyRender()
+    await attachRender(app, message.id, render)
+    await app.repository.setThreadVisibility(thread.id, 'public')
+    const recordPublic = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.acl === 'public-read')
+    const toPublic = domain.renderAcl.reconcileThread(thread.id)
+    await recordPublic.reached
+    t.equal((await setVisibility(app, thread.id, 'private')).statusCode, 200, 'the second change runs to its end meanwhile')
+    recordPublic.release()
+    await toPublic
+    t.equal(await bareStatus(app, render.id), 403, 'no unsigned read')
+    t.equal((await app.repository.findRender(render.id))!.acl, 'private')
+  })
 })
