@@ -63,6 +63,13 @@ export function createAnalysisQueue ({ repository, storage, renderAcl, pool, env
         created_at: at,
         updated_at: at
       })
+      // The render may have been deleted since it was verified, its jobs with it; once the job is
+      // written a deletion removes it, so the render is read again after the insert.
+      const render = await repository.findRender(record.id)
+      if (render === null || render.state === 'deleting') {
+        await repository.removeAnalyses([record.id])
+        return
+      }
     } catch (err) {
       log.error({ err, render_id: record.id }, 'could not record the analysis job of a render')
       return

@@ -320,3 +320,19 @@ t.test('I: render ACLs vs visibility changes', async (t) => {
     t.equal((await app.repository.findRender(render.id))!.acl, 'private')
   })
 })
+
+t.test('J: a verified render\'s analysis job vs the sweeper deleting the render: no job is left', async (t) => {
+  const { app, clock, domain, pauseBefore, settle } = await fixture(t)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  const job = pauseBefore('insertAnalysis')
+  const complete = settle(domain.directUploads.complete(ticket.render_id, undefined))
+  await job.reached
+  clock.advance(1000)
+  t.equal((await domain.sweep({ dryRun: false, orphanGraceMs: 0, pendingGraceMs: 3600_000 })).unattached_renders, 1, 'the sweeper deleted the unattached render')
+  job.release()
+  await complete
+  t.equal(await app.repository.findRender(ticket.render_id), null)
+  t.same(await app.repository.findAnalyses([ticket.render_id]), [], 'no analysis job for the deleted render')
+})
