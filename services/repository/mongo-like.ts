@@ -19,7 +19,7 @@ export interface CollectionLike {
   find (filter: Filter, options?: FindOptions): { toArray (): Promise<Array<Record<string, unknown>>> }
   /** With `returnDocument: 'after'`: the updated document, or null when nothing matched. */
   findOneAndUpdate (filter: Filter, update: Update, options: { returnDocument: 'after', projection?: Record<string, 0 | 1> }): Promise<Record<string, unknown> | null>
-  updateOne (filter: Filter, update: Update, options?: { upsert?: boolean }): Promise<UpdateResult>
+  updateOne (filter: Filter, update: Update, options?: { upsert?: boolean, arrayFilters?: Filter[] }): Promise<UpdateResult>
   updateMany (filter: Filter, update: Update): Promise<UpdateResult>
   deleteOne (filter: Filter): Promise<{ deletedCount: number }>
   deleteMany (filter: Filter): Promise<{ deletedCount: number }>

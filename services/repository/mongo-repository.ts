@@ -127,12 +127,9 @@ export function createMongoRepository (db: MongoDbLike): Repository {
       return await messages.findOne({ id: messageId, ...LIVE }, { projection: { _id: 0, id: 1 } }) === null ? 'no_message' : 'present'
     },
     async setRenderKey (messageId, renderId, key) {
-      const doc = await messages.findOne({ id: messageId }, { projection: { _id: 0, renders: 1 } })
-      if (doc === null) return
-      const current = doc.renders as RenderDoc[]
-      const keyed = current.map((render) => render.id === renderId && render.key === undefined ? { ...render, key } : render)
-      // Renders are only ever appended: the same length means nothing was pushed since the read.
-      await messages.updateOne({ id: messageId, renders: { $size: current.length } }, { $set: { renders: keyed } })
+      // One write to the one element: a concurrent change of the array (another key, a push) is kept.
+      await messages.updateOne({ id: messageId }, { $set: { 'renders.$[render].key': key } },
+        { arrayFilters: [{ 'render.id': renderId, 'render.key': { $exists: false } }] })
     },
     async removeMessages (docs) {
       if (docs.length === 0) return

@@ -276,6 +276,20 @@ export function runRepositoryContract (t: Test, open: () => Promise<ContractSubj
     t.same(await repository.messagesNaming([{ key: legacyKey, id: 'legacy', urls: [urlOf(legacyKey)] }]), new Map(), 'a message being deleted names nothing')
   })
 
+  t.test('seed-shaped messages: keys set at once on two renders of one message are both kept', async (t) => {
+    const { repository, writeRawMessage } = await subject(t)
+    await repository.insertThread(thread(iso(0), 'th'))
+    const ids = ['seed-a', 'seed-b', 'seed-c']
+    await writeRawMessage({
+      id: 'seed', parent_thread: 'th', user_id: 'u', snapshot: {}, snapshot_metadata: null, timestamp: iso(1), created_at: iso(1),
+      renders: ids.map((id) => ({ id, url: urlOf(keyOf(id)), format: 'mp3', created_at: iso(1) }))
+    })
+    await Promise.all(ids.slice(0, 2).map((id) => repository.setRenderKey('seed', id, keyOf(id))))
+    t.same((await repository.findMessage('seed'))!.renders.map((item) => item.key), [keyOf('seed-a'), keyOf('seed-b'), undefined])
+    await repository.setRenderKey('seed', 'seed-a', 'dev/renders/other.mp3')
+    t.equal((await repository.findMessage('seed'))!.renders[0].key, keyOf('seed-a'), 'a key once set stays')
+  })
+
   t.test('thread visibility: set with a pending mark, cleared only for the visibility it was reconciled to', async (t) => {
     const { repository } = await subject(t)
     await repository.insertThread({ ...thread(iso(0), 'secret'), visibility: 'private' })

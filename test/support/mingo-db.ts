@@ -51,7 +51,7 @@ class MingoCollection implements CollectionLike {
     return { toArray: async () => results }
   }
 
-  async updateOne (filter: Filter, update: Update, options: { upsert?: boolean } = {}) {
+  async updateOne (filter: Filter, update: Update, options: { upsert?: boolean, arrayFilters?: Filter[] } = {}) {
     const target = this.docs.find((doc) => new Query(filter, {}).test(doc))
     if (target === undefined) {
       if (options.upsert !== true) return { matchedCount: 0, modifiedCount: 0, upsertedCount: 0 }
@@ -62,7 +62,7 @@ class MingoCollection implements CollectionLike {
       this.docs.push(inserted)
       return { matchedCount: 0, modifiedCount: 0, upsertedCount: 1 }
     }
-    return { matchedCount: 1, modifiedCount: this.apply(target, update), upsertedCount: 0 }
+    return { matchedCount: 1, modifiedCount: this.apply(target, update, options.arrayFilters), upsertedCount: 0 }
   }
 
   async findOneAndUpdate (filter: Filter, update: Update, options: { projection?: Record<string, 0 | 1> } = {}) {
@@ -80,10 +80,10 @@ class MingoCollection implements CollectionLike {
   }
 
   /** Applies an update document to one stored document, enforcing unique indexes; 1 when it changed. */
-  private apply (target: Doc, update: Update): number {
+  private apply (target: Doc, update: Update, arrayFilters?: Filter[]): number {
     const { $setOnInsert: _ignoredOnUpdate, ...rest } = update as { $setOnInsert?: Doc }
     const candidate = structuredClone(target)
-    const result = Object.keys(rest).length === 0 ? { modifiedCount: 0 } : updateOne([candidate], {}, rest as never)
+    const result = Object.keys(rest).length === 0 ? { modifiedCount: 0 } : updateOne([candidate], {}, rest as never, arrayFilters === undefined ? undefined : { arrayFilters })
     this.checkUnique(candidate, target)
     Object.assign(target, candidate)
     return result.modifiedCount
