@@ -85,9 +85,12 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     }
   }
 
+  /** The claim `record` holds: verifying since its updated_at (a takeover writes a new one). */
+  const ourClaim = (record: RenderRecord) => ({ state: ['verifying' as const], updated_at: record.updated_at })
+
   /** Hands the upload to the deletion worker (both objects go) and refuses it. */
   async function refuse (record: RenderRecord, reason: string): Promise<never> {
-    if (await repository.updateRenderIf(record.id, { state: ['verifying'] }, deletingFields(now())) !== null) {
+    if (await repository.updateRenderIf(record.id, ourClaim(record), deletingFields(now())) !== null) {
       await deletionQueue.deleteRecords([record.id]).catch(() => {})
     }
     throw unprocessable(reason)
@@ -101,7 +104,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     const acl = target === null ? config.RENDER_ACL : renderAcl.aclForThread(await renderAcl.threadOfMessage(target))
     const copied = await storage.copyObject(record.upload_key!, record.key, { contentType: record.content_type, acl })
     if (!copied) {
-      await repository.updateRenderIf(record.id, { state: ['verifying'] }, { state: 'pending', updated_at: now() })
+      await repository.updateRenderIf(record.id, ourClaim(record), { state: 'pending', updated_at: now() })
       throw conflict('The file has not been uploaded yet: PUT it to the upload URL, then complete')
     }
     const head = await storage.headObject(record.key)
@@ -115,7 +118,7 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       if (err instanceof WrongAudioFormatError) return refuse(record, `The uploaded file is not ${AUDIO_FORMATS[format].label}: ${err.message}`)
       throw err
     }
-    const ready = await repository.updateRenderIf(record.id, { state: ['verifying'] }, {
+    const ready = await repository.updateRenderIf(record.id, ourClaim(record), {
       state: 'ready',
       size_bytes: head.size,
       bitrate: record.bitrate ?? audio.bitrate,
@@ -124,11 +127,19 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       acl,
       updated_at: now()
     })
-    // Lost only to the sweeper expiring the upload meanwhile: the worker deletes both objects.
-    if (ready === null) throw renderDeleted()
+    // Lost to the sweeper expiring the upload meanwhile (the worker deletes both objects), or to a
+    // request that took the claim over from this one, stalled past INTERRUPTED_AFTER_MS.
+    if (ready === null) return outcomeOfLostClaim(record.id)
     await onVerified(ready)
     await storage.deleteObjects([record.upload_key!]).catch(() => {})
     return ready
+  }
+
+  async function outcomeOfLostClaim (id: string): Promise<RenderRecord> {
+    const current = await repository.findRender(id)
+    if (current === null || current.state === 'deleting') throw renderDeleted()
+    if (current.state === 'pending' || current.state === 'verifying') throw conflict('This upload is being completed by another request; try again')
+    return current
   }
 
   /**
@@ -152,8 +163,8 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     try {
       return await verifyAndPromote(claimed, target)
     } catch (err) {
-      // A storage error mid-way leaves the upload to be completed again.
-      await repository.updateRenderIf(record.id, { state: ['verifying'] }, { state: 'pending', updated_at: now() })
+      // A storage error mid-way leaves the upload to be completed again (unless the claim was taken over).
+      await repository.updateRenderIf(record.id, ourClaim(claimed), { state: 'pending', updated_at: now() })
       throw err
     }
   }

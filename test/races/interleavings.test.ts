@@ -336,3 +336,23 @@ t.test('J: a verified render\'s analysis job vs the sweeper deleting the render:
   t.equal(await app.repository.findRender(ticket.render_id), null)
   t.same(await app.repository.findAnalyses([ticket.render_id]), [], 'no analysis job for the deleted render')
 })
+
+t.test('K: a stalled complete gives its claim back after another instance took it over: the other one still verifies', async (t) => {
+  const { app, clock, domain, repository, pauseBefore, settle } = await fixture(t)
+  const other = createRenderDomain({ repository, storage: app.storage, config: app.config, log: app.log, clock: clock.now })
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
+  const giveBack = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === 'pending')
+  const stalled = settle(domain.directUploads.complete(ticket.render_id, undefined))
+  await giveBack.reached
+  t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+  clock.advance(INTERRUPTED_AFTER_MS)
+  const promote = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === 'ready')
+  const takeover = settle(other.directUploads.complete(ticket.render_id, undefined))
+  await promote.reached
+  giveBack.release()
+  t.equal(await stalled, 'CONFLICT', 'the stalled request found no object when it looked')
+  promote.release()
+  t.equal(await takeover, 'ok', 'the takeover verifies')
+  t.equal((await app.repository.findRender(ticket.render_id))!.state, 'ready')
+})
