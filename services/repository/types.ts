@@ -234,7 +234,7 @@ export interface Repository {
 
   /** Which of these keys a record names: as its key (any state), or as the upload key of a record not yet verified. */
   recordedKeys (keys: string[]): Promise<Set<string>>
-  /** Which keys some message (live or deleting) names, with one message id for each. */
+  /** Which keys some live message names (a message being deleted names nothing), with one message id for each. */
   messagesNaming (refs: KeyReference[]): Promise<Map<string, string>>
   /** Keys of records whose object must exist (ready, attaching, attached). */
   liveRenderKeys (): AsyncIterable<string>
