@@ -79,7 +79,8 @@ interface Deps {
 /**
  * The lease keeps sweeps from doing the same work twice; safety does not rest on it, since every
  * record a sweep changes is changed by a conditional write, and every record it writes (an orphan's,
- * a seed render's) is an insert its key's uniqueness decides, checked again after it is written.
+ * a seed render's) is an insert its key's uniqueness decides; the deletion worker checks again that
+ * no live message names an object before deleting it, and the backfill reads its message again.
  *
  * Guarantees, with the deletion worker, that every object under {ENV}/renders/ and {ENV}/uploads/
  * belongs to a live render or is eventually deleted. One sweeper at a time per database (a lease
