@@ -41,7 +41,7 @@ export function createRenderDomain ({ repository, storage, config, log, clock, e
   const analysisQueue = createAnalysisQueue({
     repository, storage, renderAcl, pool: createAnalysisPool(config.ANALYSIS_THREADS), env: config.ENV, concurrency: config.ANALYSIS_THREADS, log, clock
   })
-  const renderAttacher = createRenderAttacher({ repository, storage, renderAcl, config, clock })
+  const renderAttacher = createRenderAttacher({ repository, storage, renderAcl, config, log, clock })
   const messageDeletion = createMessageDeletion({ repository, renderKeys, deletionQueue, clock })
   const runSweep = createSweeper({ repository, storage, deletionQueue, renderAttacher, renderAcl, messageDeletion, renderKeys, env: config.ENV, log, clock })
   async function sweep (options: SweepOptions): Promise<SweepSummary> {

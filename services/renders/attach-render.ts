@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify'
 import type { AppConfig } from '../../config.js'
 import type { RenderInput } from '../../schemas/renders.js'
 import { conflict, notFound, renderDeleted, unprocessable } from '../errors.js'
@@ -14,6 +15,7 @@ interface Deps {
   storage: ObjectStorage
   renderAcl: RenderAcl
   config: Pick<AppConfig, 'ENV'>
+  log: Pick<FastifyBaseLogger, 'warn'>
   clock?: () => Date
 }
 
@@ -25,7 +27,7 @@ const CLAIM_ATTEMPTS = 3
  * write ready → attaching(message) — decides every race (another attach, the sweeper expiring the
  * render, a message delete); the message's renders array is written only after it.
  */
-export function createRenderAttacher ({ repository, storage, renderAcl, config, clock = () => new Date() }: Deps) {
+export function createRenderAttacher ({ repository, storage, renderAcl, config, log, clock = () => new Date() }: Deps) {
   const now = () => clock().toISOString()
 
   /** Our record of the render the client names; a stored object with no record (seed era) is adopted. */
@@ -39,29 +41,35 @@ export function createRenderAttacher ({ repository, storage, renderAcl, config, 
     if (found !== null) return found
     const head = await storage.headObject(key)
     if (head === null) throw unprocessable('The render\'s object does not exist in storage')
-    const adopted = newRenderRecord({
+    // Adopted as `verifying`, which no claim takes, until the object is seen again after the insert:
+    // between the HEAD and the insert the sweeper may have taken it for an orphan and deleted it.
+    // Once the record exists no sweep takes the key for an orphan (it is unique). A crash in between
+    // leaves the record to the sweeper's expiry of stale uploads (expires_at).
+    const adopting = newRenderRecord({
       id: input.id,
       key,
-      state: 'ready',
+      state: 'verifying',
       format,
       content_type: AUDIO_FORMATS[format].contentType,
       size_bytes: head.size,
       bitrate: input.bitrate ?? null,
       duration: input.duration ?? null,
-      created_at: validDate(input.created_at) ?? now()
+      expires_at: now(),
+      created_at: validDate(input.created_at) ?? now(),
+      updated_at: now()
     })
-    if (!await repository.insertRender(adopted)) {
+    if (!await repository.insertRender(adopting)) {
       const existing = await repository.findRender(input.id) ?? await repository.findRenderByKey(key)
       if (existing === null) throw renderDeleted()
       return existing
     }
-    // Between the HEAD and the insert the sweeper may have taken the object for an orphan and deleted
-    // it. Once the record exists no sweep can (the key is unique), so the object is checked again.
+    const ours = { state: ['verifying' as const], updated_at: adopting.updated_at }
     if (await storage.headObject(key) === null) {
-      await repository.updateRenderIf(adopted.id, { state: ['ready'] }, deletingFields(now()))
+      await repository.updateRenderIf(adopting.id, ours, deletingFields(now()))
       throw unprocessable('The render\'s object does not exist in storage')
     }
-    return adopted
+    const adopted = await repository.updateRenderIf(adopting.id, ours, { state: 'ready', expires_at: null, updated_at: now() })
+    return adopted ?? await repository.findRender(input.id) ?? Promise.reject(renderDeleted())
   }
 
   /** ready → attaching(messageId), or already this message's; refused otherwise. */
@@ -156,9 +164,14 @@ export function createRenderAttacher ({ repository, storage, renderAcl, config, 
         throw notFound('Thread')
       }
       // A visibility change reconciled before the message was written did not see these renders;
-      // one reconciled from now on does.
-      for (const [index, record] of claimed.entries()) claimed[index] = await renderAcl.settle(record, thread)
-      await markAttached(claimed, message.id)
+      // one reconciled from now on does. The message exists: a failure here is left to the sweeper,
+      // which repairs the claims (settles them again, then marks them attached).
+      try {
+        for (const [index, record] of claimed.entries()) claimed[index] = await renderAcl.settle(record, thread)
+        await markAttached(claimed, message.id)
+      } catch (err) {
+        log.warn({ err, message_id: message.id }, 'message written; its renders\' ACL and attach are left to the sweeper\'s repair')
+      }
       return created
     },
 

@@ -226,6 +226,27 @@ t.test('F: two instances take over one interrupted verification: one verifies, t
 })
 
 t.test('G: attach adopting a stored object with no record vs the sweeper deleting it as an orphan', async (t) => {
+  t.test('a second attach of the same render meanwhile is refused too', async (t) => {
+    const { app, domain, pauseBefore, sweepNow, settle } = await fixture(t)
+    const id = '44444444-4444-4444-8444-444444444444'
+    const key = renderKey(id)
+    await app.storage.putObject(key, makeMp3Tone({ seconds: 1 }), { contentType: 'audio/mpeg' })
+    const thread = await createThread(app)
+    const [first, second] = [await createMessage(app, thread.id), await createMessage(app, thread.id)]
+    const insert = pauseBefore('insertRender', (record: RenderRecord) => record.id === id)
+    const adopting = settle(domain.renderAttacher.attach(first.id, { id, url: app.storage.publicUrl(key) } as never))
+    await insert.reached
+    t.equal((await sweepNow()).deleted_objects, 1, 'the sweep took the object for an orphan')
+    const giveUp = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === 'deleting')
+    insert.release()
+    await giveUp.reached
+    t.equal(await settle(domain.renderAttacher.attach(second.id, { id, url: app.storage.publicUrl(key) } as never)), 'CONFLICT', 'the record being adopted is not claimed')
+    giveUp.release()
+    t.equal(await adopting, 'UNPROCESSABLE_ENTITY')
+    for (const message of [first, second]) t.same((await app.repository.findMessage(message.id))!.renders, [])
+    await assertRenderInvariants(t, app)
+  })
+
   const { app, domain, pauseBefore, sweepNow, settle } = await fixture(t)
   const id = '33333333-3333-4333-8333-333333333333'
   const key = renderKey(id)

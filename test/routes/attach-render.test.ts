@@ -1,7 +1,8 @@
 import t from 'tap'
-import { deletingFields } from '../../services/renders/render-record.js'
+import { INTERRUPTED_AFTER_MS, deletingFields } from '../../services/renders/render-record.js'
 import { build, bearer, createMessage, createThread, listen, uploadAudio } from '../helper.js'
 import { makeMp3Tone } from '../support/audio.js'
+import { createTestClock } from '../support/test-clock.js'
 
 t.test('attaching is idempotent: 5 retries leave one render', async (t) => {
   const { app } = await build(t)
@@ -102,4 +103,31 @@ t.test('a render whose object is queued for deletion cannot be attached again', 
   })
   t.equal(created.statusCode, 409)
   t.same((await app.inject({ url: `/api/v1/messages/${message.id}`, headers: bearer() })).json().renders, [])
+})
+
+t.test('a message written with its renders answers 201 even when settling their ACL afterwards fails; the sweep finishes the attach', async (t) => {
+  const clock = createTestClock()
+  const { app } = await build(t, {}, { clock: clock.now })
+  const baseUrl = await listen(app)
+  const thread = await createThread(app)
+  const { body: render } = await uploadAudio(baseUrl, makeMp3Tone({ seconds: 1 }))
+  const settle = app.renderAcl.settle
+  let calls = 0
+  app.renderAcl.settle = async (...args) => {
+    if (++calls === 2) throw new Error('storage unavailable')
+    return settle(...args)
+  }
+  t.teardown(() => { app.renderAcl.settle = settle })
+
+  const created = await app.inject({
+    method: 'POST', url: '/api/v1/messages', headers: bearer(),
+    payload: { parent_thread: thread.id, user_id: 'u1', snapshot: {}, renders: [render] }
+  })
+  t.equal(created.statusCode, 201, 'the message was written: no error invites a retry that would post it twice')
+  t.equal(calls, 2, 'the second settle, after the message was written, failed')
+  t.equal((await app.repository.findRender(render.id))!.state, 'attaching', 'left to the repair')
+  clock.advance(INTERRUPTED_AFTER_MS)
+  t.equal((await app.sweep({ dryRun: false, orphanGraceMs: 3600_000, pendingGraceMs: 3600_000 })).repaired, 1)
+  t.equal((await app.repository.findRender(render.id))!.state, 'attached')
+  t.same((await app.repository.findMessage(created.json().id))!.renders.map((item) => item.id), [render.id])
 })
