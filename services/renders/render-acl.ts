@@ -114,7 +114,7 @@ export function createRenderAcl ({ repository, storage, config }: Deps) {
     reconcileThread,
     /**
      * Finishes visibility changes that did not finish (a crash, a storage outage); returns how many
-     * objects changed. A thread that fails stays pending for the next run; the others go on.
+     * render records changed. A thread that fails stays pending for the next run; the others go on.
      */
     async reconcilePending (limit: number, onFailed: (err: unknown, threadId: string) => void): Promise<number> {
       let changed = 0

@@ -92,3 +92,19 @@ t.test('a render attached while its thread turns private ends up private', async
   t.equal(await bareStatus(app, render.id), 403)
   t.ok(isSigned((await renderUrls(app, message.id)).get(render.id)!))
 })
+
+t.test('a change that stopped after its storage call, before its record write, is undone by the next one', async (t) => {
+  const { app } = await build(t)
+  const baseUrl = await listen(app)
+  const thread = await createThread(app, 'private')
+  const message = await createMessage(app, thread.id)
+  const render = await proxiedRender(app, baseUrl, message.id)
+  t.equal(await bareStatus(app, render.id), 403)
+  // A change to public that died between making the object public and recording it: the record
+  // still says private, and the thread is still private.
+  t.ok(await app.storage.setObjectAcl(`dev/renders/${render.id}.mp3`, 'public-read'))
+  t.equal((await app.repository.findRender(render.id))!.acl, 'private')
+
+  t.equal((await setVisibility(app, thread.id, 'private')).statusCode, 200, 'the thread is set private again')
+  t.equal(await bareStatus(app, render.id), 403, 'the object is private, whatever its record said')
+})
