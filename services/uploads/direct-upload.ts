@@ -183,6 +183,8 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
       return record
     }
     if (record.state === 'deleting') throw renderDeleted()
+    // A proxied upload being stored, or a stored object being adopted: not an upload URL's to complete.
+    if ((record.state === 'pending' || record.state === 'verifying') && record.upload_key === null) throw notFound('Upload')
     const target = messageId ?? intended
     if (record.state === 'pending' || record.state === 'verifying') {
       if (target !== null && await repository.findMessage(target) === null) throw notFound('Message')

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { makeMp3Tone, randomBytes } from '../support/audio.js'
 import { createTestClock } from '../support/test-clock.js'
 import { cutOffPut } from '../support/cut-off-put.js'
-import { INTERRUPTED_AFTER_MS } from '../../services/renders/render-record.js'
+import { INTERRUPTED_AFTER_MS, newRenderRecord } from '../../services/renders/render-record.js'
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex')
 
@@ -196,4 +196,15 @@ t.test('private renders: a signed GET works and the object is not readable witho
   t.ok(Buffer.from(await signed.arrayBuffer()).equals(mp3))
   const unsigned = await fetch(app.storage.publicUrl(ticket.key))
   t.equal(unsigned.status, 403)
+})
+
+t.test('complete of a render that no upload URL was issued for (a proxied upload being stored) is 404 and changes nothing', async (t) => {
+  const { app } = await build(t)
+  const id = '55555555-5555-4555-8555-555555555555'
+  const at = new Date().toISOString()
+  await app.repository.insertRender(newRenderRecord({ id, key: `dev/renders/${id}.mp3`, state: 'pending', expires_at: at, created_at: at }))
+  const res = await completeUpload(app, id)
+  t.equal(res.statusCode, 404)
+  t.match(res.json(), { code: 'NOT_FOUND' })
+  t.equal((await app.repository.findRender(id))!.state, 'pending')
 })
