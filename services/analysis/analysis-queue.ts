@@ -64,9 +64,9 @@ export function createAnalysisQueue ({ repository, storage, renderAcl, pool, env
         updated_at: at
       })
       // The render may have been deleted since it was verified, its jobs with it; once the job is
-      // written a deletion removes it, so the render is read again after the insert.
-      const render = await repository.findRender(record.id)
-      if (render === null || render.state === 'deleting') {
+      // written a deletion removes it, so the render is read again after the insert. (A render only
+      // queued for deletion may still be kept by the worker, and keeps its job.)
+      if (await repository.findRender(record.id) === null) {
         await repository.removeAnalyses([record.id])
         return
       }
