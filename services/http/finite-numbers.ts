@@ -15,23 +15,33 @@ export const finiteNumber: SchemaValidateFunction = (_enabled: boolean, data: un
   return false
 }
 
-/** Keys whose values are data, not schemas. */
+/** Keywords whose values are data, not schemas. */
 const DATA_KEYWORDS = new Set(['default', 'const', 'enum', 'examples', 'example'])
+/** Keywords whose values map names (which may be any word) to schemas. */
+const SCHEMA_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas'])
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const isNumeric = (type: unknown) => type === 'number' || type === 'integer' || (Array.isArray(type) && (type.includes('number') || type.includes('integer')))
 
 /** A copy of `schema` with FINITE on each number and integer schema, wherever it is nested. */
 export function withFiniteNumbers (schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withFiniteNumbers)
-  if (typeof schema !== 'object' || schema === null) return schema
+  if (!isObject(schema)) return schema
   const copy: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(schema)) copy[key] = DATA_KEYWORDS.has(key) ? value : withFiniteNumbers(value)
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (DATA_KEYWORDS.has(keyword)) copy[keyword] = value
+    else if (SCHEMA_MAPS.has(keyword) && isObject(value)) copy[keyword] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withFiniteNumbers(sub)]))
+    else copy[keyword] = withFiniteNumbers(value)
+  }
   if (isNumeric(copy.type)) copy[FINITE] = true
   return copy
 }
 
 /** Fastify's validator factory (@fastify/ajv-compiler), compiling each route schema with FINITE added. */
+const defaultValidatorFactory = AjvCompiler()
+
 export const finiteNumbersValidatorFactory: ValidatorFactory = (externalSchemas, options) => {
-  const compile = AjvCompiler()(externalSchemas, options)
+  const compile = defaultValidatorFactory(externalSchemas, options)
   return (route) => compile({ ...route, schema: withFiniteNumbers(route.schema) as typeof route.schema })
 }

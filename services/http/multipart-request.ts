@@ -24,9 +24,11 @@ export function isMalformedMultipart (err: Error) {
   return MALFORMED_MULTIPART.test(err.message)
 }
 
+export const ONE_FILE = 'Send exactly one file, in the field "file"'
+
 /** What to send instead, for @fastify/multipart's limit errors (plugins/external/multipart.ts sets the limits). */
 const LIMIT_MESSAGES: Record<string, string> = {
-  FST_FILES_LIMIT: 'Send exactly one file, in the field "file"',
+  FST_FILES_LIMIT: ONE_FILE,
   FST_FIELDS_LIMIT: `Send at most ${MAX_FORM_FIELDS} form fields besides the file`
 }
 

@@ -11,12 +11,13 @@ const DONE_STATE = 'legacy-renders:backfilled-for'
  * (under any known base) gets that key in its message and an attached record, so every rule that
  * reads records protects and deletes it like any other render. Idempotent; safe to run anywhere.
  */
-export async function backfillLegacyRenders ({ repository, renderKeys, log, onlyOnce = false }: {
+export async function backfillLegacyRenders ({ repository, renderKeys, log, onlyOnce = false, clock = () => new Date() }: {
   repository: Repository
   renderKeys: RenderKeys
   log: FastifyBaseLogger
   /** Skip when a pass already ran with these url bases (sweeps); a start always runs one. */
   onlyOnce?: boolean
+  clock?: () => Date
 }) {
   const bases = renderKeys.bases.join(',')
   if (onlyOnce && await repository.getState(DONE_STATE) === bases) return 0
@@ -46,7 +47,7 @@ export async function backfillLegacyRenders ({ repository, renderKeys, log, only
         // The message was read live, but a delete may have begun since and missed this record:
         // once the record exists a delete finds it, so the message is read again after the insert.
         if (await repository.findMessage(message.id) === null) {
-          await repository.updateRenderIf(record.id, { state: ['attached'], message_id: message.id }, deletingFields(new Date().toISOString()))
+          await repository.updateRenderIf(record.id, { state: ['attached'], message_id: message.id }, deletingFields(clock().toISOString()))
           continue
         }
         backfilled++

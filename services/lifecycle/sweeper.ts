@@ -124,7 +124,7 @@ export function createSweeper (deps: Deps) {
         summary.acl_reconciled = await renderAcl.reconcilePending(BATCH, (err, threadId) => {
           log.warn({ err, threadId }, 'render ACLs of a thread not reconciled; the next sweep retries')
         })
-        await backfillLegacyRenders({ repository, renderKeys, log, onlyOnce: true })
+        await backfillLegacyRenders({ repository, renderKeys, log, onlyOnce: true, clock })
         await keepLease()
       }
       for (const prefix of [rendersPrefix(deps.env), uploadsPrefix(deps.env)]) {

@@ -9,6 +9,7 @@ import type { DeletionQueue } from '../deletion/deletion-queue.js'
 import { renderKey } from '../renders/render-keys.js'
 import { deletingFields, newRenderRecord } from '../renders/render-record.js'
 import { parseUploadFields } from './upload-fields.js'
+import { ONE_FILE } from '../http/multipart-request.js'
 import { verifyStoredAudio } from './verify-stored-audio.js'
 import { monotonicNow } from '../clock.js'
 import { newId } from '../ids.js'
@@ -55,7 +56,7 @@ export async function receiveProxiedUpload (request: FastifyRequest, deps: Deps)
         raw[part.fieldname] = String(part.value)
         continue
       }
-      if (part.fieldname !== 'file' || record !== undefined) throw badRequest('Send exactly one file, in the field "file"')
+      if (part.fieldname !== 'file' || record !== undefined) throw badRequest(ONE_FILE)
       if (!request.tokenVerified) {
         if (raw.token === undefined) throw unauthorized('Send the token field before the file, or use Authorization: Bearer')
         await deps.verifyFormToken(request, raw.token)

@@ -221,7 +221,7 @@ export interface paths {
                             unattached_renders: number;
                             /** @description Attaches and deletes that a crash interrupted, finished now */
                             repaired: number;
-                            /** @description Render objects given their thread's ACL (a visibility change that had not finished) */
+                            /** @description Renders whose ACL was brought to their thread's (a visibility change that had not finished) */
                             acl_reconciled: number;
                             scanned_objects: number;
                             orphan_objects: number;

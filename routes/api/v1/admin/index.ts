@@ -10,7 +10,7 @@ const SweepSummarySchema = Type.Object({
   expired_uploads: Type.Integer(),
   unattached_renders: Type.Integer(),
   repaired: Type.Integer({ description: 'Attaches and deletes that a crash interrupted, finished now' }),
-  acl_reconciled: Type.Integer({ description: 'Render objects given their thread\'s ACL (a visibility change that had not finished)' }),
+  acl_reconciled: Type.Integer({ description: 'Renders whose ACL was brought to their thread\'s (a visibility change that had not finished)' }),
   scanned_objects: Type.Integer(),
   orphan_objects: Type.Integer(),
   deleted_objects: Type.Integer(),
