@@ -237,7 +237,7 @@ t.test('G: attach adopting a stored object with no record vs the sweeper deletin
     const adopting = settle(domain.renderAttacher.attach(first.id, { id, url: app.storage.publicUrl(key) } as never))
     await insert.reached
     t.equal((await sweepNow()).deleted_objects, 1, 'the sweep took the object for an orphan')
-    const giveUp = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === 'deleting')
+    const giveUp = pauseBefore('updateRenderIf', claimFor('deleting'))
     insert.release()
     await giveUp.reached
     t.equal(await settle(domain.renderAttacher.attach(second.id, { id, url: app.storage.publicUrl(key) } as never)), 'CONFLICT', 'the record being adopted is not claimed')
@@ -363,12 +363,12 @@ t.test('K: a stalled complete gives its claim back after another instance took i
   const other = createRenderDomain({ repository, storage: app.storage, config: app.config, log: app.log, clock: clock.now })
   const mp3 = makeMp3Tone({ seconds: 1 })
   const ticket = (await requestUpload(app, { size_bytes: mp3.length })).json()
-  const giveBack = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === 'pending')
+  const giveBack = pauseBefore('updateRenderIf', claimFor('pending'))
   const stalled = settle(domain.directUploads.complete(ticket.render_id, undefined))
   await giveBack.reached
   t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
   clock.advance(INTERRUPTED_AFTER_MS)
-  const promote = pauseBefore('updateRenderIf', (_id: string, _expected: unknown, set: Partial<RenderRecord>) => set.state === 'ready')
+  const promote = pauseBefore('updateRenderIf', claimFor('ready'))
   const takeover = settle(other.directUploads.complete(ticket.render_id, undefined))
   await promote.reached
   giveBack.release()
