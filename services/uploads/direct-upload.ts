@@ -88,11 +88,10 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
   /** The claim `record` holds: verifying since its updated_at (a takeover writes a new one). */
   const ourClaim = (record: RenderRecord) => ({ state: ['verifying' as const], updated_at: record.updated_at })
 
-  /** Hands the upload to the deletion worker (both objects go) and refuses it. */
-  async function refuse (record: RenderRecord, reason: string): Promise<never> {
-    if (await repository.updateRenderIf(record.id, ourClaim(record), deletingFields(now())) !== null) {
-      await deletionQueue.deleteRecords([record.id]).catch(() => {})
-    }
+  /** Hands the upload to the deletion worker (both objects go) and refuses it; a claim lost meanwhile answers with its new holder's outcome. */
+  async function refuse (record: RenderRecord, reason: string): Promise<RenderRecord> {
+    if (await repository.updateRenderIf(record.id, ourClaim(record), deletingFields(now())) === null) return outcomeOfLostClaim(record.id)
+    await deletionQueue.deleteRecords([record.id]).catch(() => {})
     throw unprocessable(reason)
   }
 
@@ -104,7 +103,8 @@ export function createDirectUploads ({ repository, storage, deletionQueue, rende
     const acl = target === null ? config.RENDER_ACL : renderAcl.aclForThread(await renderAcl.threadOfMessage(target))
     const copied = await storage.copyObject(record.upload_key!, record.key, { contentType: record.content_type, acl })
     if (!copied) {
-      await repository.updateRenderIf(record.id, ourClaim(record), { state: 'pending', updated_at: now() })
+      const given = await repository.updateRenderIf(record.id, ourClaim(record), { state: 'pending', updated_at: now() })
+      if (given === null) return outcomeOfLostClaim(record.id)
       throw conflict('The file has not been uploaded yet: PUT it to the upload URL, then complete')
     }
     const head = await storage.headObject(record.key)
