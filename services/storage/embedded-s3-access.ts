@@ -28,6 +28,29 @@ function claimsSignature (request: IncomingMessage, url: string) {
   return query.has('Signature') || query.has('X-Amz-Algorithm')
 }
 
+/**
+ * The headers a SigV4 request signed (X-Amz-SignedHeaders of a presigned URL, or SignedHeaders in
+ * its Authorization header); null for other requests.
+ */
+function signedHeadersOf (request: IncomingMessage, url: string): Set<string> | null {
+  const authorization = request.headers.authorization
+  const listed = authorization !== undefined
+    ? /^AWS4-HMAC-SHA256 .*SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]
+    : new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('X-Amz-SignedHeaders') ?? undefined
+  return listed === undefined ? null : new Set(listed.toLowerCase().split(';'))
+}
+
+/**
+ * s3rver checks only the headers a request signed, and acts on the others: an unsigned
+ * `x-amz-copy-source` turned a presigned PUT for one key into a copy of any other object (a
+ * private render included). S3 refuses any `x-amz-*` header a SigV4 request did not sign.
+ */
+function hasUnsignedAmzHeaders (request: IncomingMessage, url: string) {
+  const signed = signedHeadersOf(request, url)
+  if (signed === null) return false
+  return Object.keys(request.headers).some((name) => name.startsWith('x-amz-') && !signed.has(name))
+}
+
 /** A browser's CORS preflight: s3rver answers it from the bucket's CORS rules and serves no data. */
 function isPreflight (request: IncomingMessage) {
   return request.method === 'OPTIONS' && request.headers.origin !== undefined &&
@@ -53,10 +76,12 @@ function isPublicObjectRead (request: IncomingMessage, url: string, rules: Acces
 }
 
 /**
- * What a real bucket allows without credentials: signed requests go on to s3rver, which verifies
- * them; unsigned ones may only be CORS preflights or reads of public objects.
+ * What a real bucket allows: signed requests go on to s3rver, which verifies them, unless they
+ * carry `x-amz-*` headers they did not sign; unsigned ones may only be CORS preflights or reads of
+ * public objects.
  */
 export function mayPass (request: IncomingMessage, rules: AccessRules): boolean {
   const url = request.url ?? '/'
-  return claimsSignature(request, url) || isPreflight(request) || isPublicObjectRead(request, url, rules)
+  if (claimsSignature(request, url)) return !hasUnsignedAmzHeaders(request, url)
+  return isPreflight(request) || isPublicObjectRead(request, url, rules)
 }

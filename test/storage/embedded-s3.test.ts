@@ -213,3 +213,18 @@ t.test('a PUT cut off mid-body leaves the object it was replacing, and no other'
   t.same(listed.objects.map((object) => object.key), [key], 'nothing else listed')
   t.equal(listed.objects[0].size, original.length)
 })
+
+t.test('a presigned PUT carrying an x-amz header it did not sign is refused: no copy of another object through it', async (t) => {
+  const storage = await embeddedStorage(t)
+  const secret = 'dev/renders/private.mp3'
+  await storage.putObject(secret, Buffer.from('private bytes'), { contentType: 'audio/mpeg', acl: 'private' })
+  const target = 'dev/uploads/mine.mp3'
+  const { url, headers } = await storage.presignPut(target, { contentType: 'audio/mpeg', contentLength: 0, expiresInSeconds: 60 })
+  for (const extra of [{ 'x-amz-copy-source': `/${storage.bucket}/${secret}` }, { 'x-amz-acl': 'public-read' }]) {
+    const res = await fetch(url, { method: 'PUT', headers: { ...headers, ...extra } })
+    t.equal(res.status, 403, `${Object.keys(extra)[0]}: refused`)
+    t.match(await res.text(), /AccessDenied/)
+  }
+  t.equal(await storage.headObject(target), null, 'nothing was written')
+  t.equal((await fetch(url, { method: 'PUT', headers, body: new Uint8Array(0) })).status, 200, 'the same URL with only its signed headers works')
+})
