@@ -220,7 +220,8 @@ t.test('a presigned PUT carrying an x-amz header it did not sign is refused: no 
   await storage.putObject(secret, Buffer.from('private bytes'), { contentType: 'audio/mpeg', acl: 'private' })
   const target = 'dev/uploads/mine.mp3'
   const { url, headers } = await storage.presignPut(target, { contentType: 'audio/mpeg', contentLength: 0, expiresInSeconds: 60 })
-  for (const extra of [{ 'x-amz-copy-source': `/${storage.bucket}/${secret}` }, { 'x-amz-acl': 'public-read' }]) {
+  const extras: Array<Record<string, string>> = [{ 'x-amz-copy-source': `/${storage.bucket}/${secret}` }, { 'x-amz-acl': 'public-read' }]
+  for (const extra of extras) {
     const res = await fetch(url, { method: 'PUT', headers: { ...headers, ...extra } })
     t.equal(res.status, 403, `${Object.keys(extra)[0]}: refused`)
     t.match(await res.text(), /AccessDenied/)
