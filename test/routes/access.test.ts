@@ -130,3 +130,18 @@ t.test('API_TOKEN_ACTS_AS_ANY_USER=false: the service token is refused; user tok
   t.match(refused.json(), { code: 'FORBIDDEN', message: /API_TOKEN_ACTS_AS_ANY_USER/ })
   t.equal((await as(app, 'alice', 'GET', '/api/v1/threads')).statusCode, 200)
 })
+
+t.test('a member removed after asking for an upload URL for their message cannot complete it into the thread', async (t) => {
+  const { app } = await build(t)
+  const thread = (await as(app, 'alice', 'POST', '/api/v1/threads', { title: 'duo', users: ['bob'], visibility: 'private' })).json()
+  const message = (await as(app, 'bob', 'POST', '/api/v1/messages', { parent_thread: thread.id, user_id: 'bob', snapshot: {}, renders: [] })).json()
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await as(app, 'bob', 'POST', '/api/v1/uploads', { format: 'mp3', size_bytes: mp3.length, message_id: message.id })).json()
+  t.equal((await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: new Uint8Array(mp3) })).status, 200)
+  t.equal((await as(app, 'alice', 'DELETE', `/api/v1/threads/${thread.id}/members/bob`)).statusCode, 200)
+
+  const completed = await as(app, 'bob', 'POST', `/api/v1/uploads/${ticket.render_id}/complete`, {})
+  t.equal(completed.statusCode, 404, 'the message named when the URL was issued is no longer his to see')
+  t.same((await as(app, 'alice', 'GET', `/api/v1/messages/${message.id}`)).json().renders, [], 'nothing was attached')
+  t.equal((await app.repository.findRender(ticket.render_id))!.state, 'pending')
+})

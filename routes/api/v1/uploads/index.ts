@@ -48,7 +48,10 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
     const upload = await repository.findRender(request.params.id)
     if (upload === null) throw notFound('Upload')
     access.checkUploader(caller, upload)
-    if (request.body?.message_id !== undefined) await access.authoredMessage(caller, request.body.message_id)
+    // The message named now, or the one named when the URL was issued: the caller must still be its author (and a member of its thread).
+    const unfinished = upload.state === 'pending' || upload.state === 'verifying'
+    const target = request.body?.message_id ?? (unfinished ? upload.message_id : null)
+    if (target !== null) await access.authoredMessage(caller, target)
     const record = await directUploads.complete(request.params.id, request.body?.message_id)
     return renderView.fromRecord(record)
   })
