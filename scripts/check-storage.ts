@@ -16,9 +16,11 @@ const FETCH_TIMEOUT_MS = 30_000
 const USAGE = `Usage: npm run check-storage [-- --help]
 
 Checks the storage the service is configured for (environment, then ./.env), step by step:
-bucket reachable (HeadBucket), upload + HEAD, presigned PUT, public or signed GET, delete.
+bucket reachable (HeadBucket), upload + HEAD, presigned PUT, public or signed GET, a private
+object's bare URL refused, an upload URL refusing an x-amz-* header it did not sign, delete.
 Each step prints PASSED or FAILED with the provider's error code and the usual causes; secrets
-are masked. The test objects ({ENV}/renders/check-storage-*) are deleted whichever step fails.
+are masked. The test objects ({ENV}/renders/check-storage-*, {ENV}/uploads/check-storage-*) are
+deleted whichever step fails.
 
 Settings read: S3_ENDPOINT_URL (unset: the embedded server on EMBEDDED_S3_PORT, objects in
 DATA_DIR), S3_REGION, S3_ACCESS_KEY, S3_SECRET_KEY, S3_BUCKET_NAME, S3_FORCE_PATH_STYLE,
@@ -83,15 +85,17 @@ async function main () {
   const directKey = `${prefix}check-storage-${randomUUID()}.mp3`
   const stagingKey = `${uploadsPrefix(config.ENV)}check-storage-${randomUUID()}.mp3`
   const presignedKey = `${prefix}check-storage-${randomUUID()}.mp3`
+  const probeKey = `${uploadsPrefix(config.ENV)}check-storage-${randomUUID()}.mp3`
   const results: boolean[] = []
 
   try {
-    await runChecks(config, storage, { directKey, stagingKey, presignedKey }, results)
+    await runChecks(config, storage, { directKey, stagingKey, presignedKey, probeKey }, results)
   } finally {
     results.push(await step('delete test objects', async () => {
-      const outcome = await storage.deleteObjects([directKey, stagingKey, presignedKey])
+      const keys = [directKey, stagingKey, presignedKey, probeKey]
+      const outcome = await storage.deleteObjects(keys)
       if (outcome.failed.length > 0) throw Object.assign(new Error(outcome.failed[0].message), { Code: outcome.failed[0].code })
-      for (const key of [directKey, stagingKey, presignedKey]) {
+      for (const key of keys) {
         if (await storage.headObject(key) !== null) throw new Error(`${key} still there after delete`)
       }
       return `${outcome.deleted.length} objects`
@@ -104,8 +108,8 @@ async function main () {
   process.exitCode = passed ? 0 : 1
 }
 
-async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { directKey: string, stagingKey: string, presignedKey: string }, results: boolean[]) {
-  const { directKey, stagingKey, presignedKey } = keys
+async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { directKey: string, stagingKey: string, presignedKey: string, probeKey: string }, results: boolean[]) {
+  const { directKey, stagingKey, presignedKey, probeKey } = keys
   results.push(await step('bucket reachable (HeadBucket)', async () => { await storage.ping(); return config.S3_BUCKET_NAME }))
   results.push(await step(`upload ${directKey}`, async () => {
     await storage.putObject(directKey, TEST_BODY, { contentType: 'audio/mpeg' })
@@ -143,6 +147,21 @@ async function runChecks (config: AppConfig, storage: ObjectStorage, keys: { dir
         { code: 'PrivateObjectReadable' })
     }
     return `bare URL refused with ${bare.status}`
+  }))
+  results.push(await step('an upload URL refuses headers it did not sign (no copy of another object through it)', async () => {
+    const upload = await storage.presignPut(probeKey, { contentType: 'audio/mpeg', contentLength: TEST_BODY.length, expiresInSeconds: 300 })
+    const res = await fetch(upload.url, {
+      method: 'PUT',
+      headers: { ...upload.headers, 'x-amz-copy-source': `/${config.S3_BUCKET_NAME}/${presignedKey}` },
+      body: TEST_BODY,
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS)
+    })
+    await res.arrayBuffer()
+    if (res.ok || await storage.headObject(probeKey) !== null) {
+      throw Object.assign(new Error('storage took an upload URL with an x-amz-copy-source header it did not sign: anyone with an upload URL could copy an object they cannot read (a private render) into their upload'),
+        { code: 'UnsignedHeaderAccepted' })
+    }
+    return `refused with ${res.status}`
   }))
 }
 

@@ -31,7 +31,7 @@ async function checkStorage (env: Record<string, string>, args: string[] = []) {
 t.test('check-storage passes every step on the embedded server', async (t) => {
   const { exitCode, stdout } = await checkStorage({})
   t.equal(exitCode, 0, 'exits 0')
-  for (const name of ['bucket reachable', 'upload', 'presigned PUT', 'public URL', 'private object', 'delete test objects']) {
+  for (const name of ['bucket reachable', 'upload', 'presigned PUT', 'public URL', 'private object', 'an upload URL refuses headers it did not sign', 'delete test objects']) {
     t.match(stdout, new RegExp(`PASSED  ${name}`), name)
   }
   t.match(stdout, /Test PASSED/)
@@ -75,7 +75,7 @@ t.test('the test objects are deleted when a later step fails', async (t) => {
   t.match(stdout, /PASSED  presigned PUT/)
   t.match(stdout, /FAILED  public URL .* PublicReadFailed/, 'the bucket refuses unsigned reads')
   t.match(stdout, /PASSED  private object .* bare URL refused with 403/)
-  t.match(stdout, /PASSED  delete test objects — 3 objects/)
+  t.match(stdout, /PASSED  delete test objects — 4 objects/)
   t.same((await storage.listObjects('dev/renders/')).objects, [], 'nothing left in the bucket')
   t.same((await storage.listObjects('dev/uploads/')).objects, [], 'nor in the staging prefix')
 })
