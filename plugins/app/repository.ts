@@ -7,6 +7,9 @@ import { createMongoRepository, ensureMongoIndexes } from '../../services/reposi
 import type { MongoDbLike } from '../../services/repository/mongo-like.js'
 import type { Repository } from '../../services/repository/types.js'
 
+/** Where the embedded database lives. */
+export const sqliteFileOf = (dataDir: string) => path.join(dataDir, 'render-service.sqlite')
+
 declare module 'fastify' {
   interface FastifyInstance {
     repository: Repository
@@ -33,7 +36,7 @@ export default fp<RepositoryPluginOptions>(async function repositoryPlugin (fast
     repository = createMongoRepository(db as unknown as MongoDbLike)
   } else {
     fs.mkdirSync(DATA_DIR, { recursive: true })
-    repository = openSqliteRepository(path.join(DATA_DIR, 'render-service.sqlite'))
+    repository = openSqliteRepository(sqliteFileOf(DATA_DIR))
     fastify.addHook('onClose', async () => repository.close())
   }
   fastify.decorate('repository', repository)

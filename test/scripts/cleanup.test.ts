@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process'
+import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -76,4 +77,34 @@ t.test('npm run cleanup refuses an age beyond ten years with a message, not a st
   t.ok(failed, 'it exits with an error')
   t.match(failed!.stderr, /--older-than must look like 30m, 24h or 7d, at most 3650d/)
   t.notMatch(failed!.stderr, /\n\s+at /, 'no stack trace')
+})
+
+const cleanup = (env: Record<string, string>, args: string[] = ['--dry-run']) => run(path.join(root, 'node_modules/.bin/tsx'), [path.join(root, 'scripts/cleanup.ts'), ...args], {
+  cwd: os.tmpdir(),
+  env: { PATH: process.env.PATH, ...NO_CHILD_COVERAGE, FASTIFY_AUTOLOAD_TYPESCRIPT: '1', API_TOKEN, ...env }
+}).then(({ stdout }) => ({ code: 0, stdout, stderr: '' }), (err: { code: number, stdout: string, stderr: string }) => err)
+
+t.test('npm run cleanup refuses a DATA_DIR with no database, and creates nothing there', async (t) => {
+  const dataDir = path.join(os.tmpdir(), `cleanup-typo-${process.pid}`)
+  const failed = await cleanup({ DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0' }, ['--older-than', '1s'])
+  t.not(failed.code, 0)
+  t.match(failed.stderr, /holds no database \(render-service\.sqlite\): set DATA_DIR to the service's\. Nothing was done\./)
+  t.notOk(fs.existsSync(dataDir), 'no data directory was created')
+})
+
+t.test('npm run cleanup refuses a running embedded server that keeps another DATA_DIR\'s objects, and works with its own', async (t) => {
+  const { app: running, dataDir: runningDir } = await build(t)
+  const port = new URL(running.storage.endpoint).port
+  await running.storage.putObject('dev/renders/kept.mp3', Buffer.from('x'), { contentType: 'audio/mpeg' })
+  const { app: other, dataDir: otherDir } = await build(t)
+  await other.close()
+
+  const refused = await cleanup({ DATA_DIR: otherDir, EMBEDDED_S3_PORT: port }, ['--older-than', '1s'])
+  t.not(refused.code, 0)
+  t.match(refused.stderr, new RegExp(`embedded S3 server on port ${port} keeps another DATA_DIR's objects .*Nothing was done\\.`))
+  t.ok(await running.storage.headObject('dev/renders/kept.mp3'), 'the running service\'s object is still there')
+
+  const own = await cleanup({ DATA_DIR: runningDir, EMBEDDED_S3_PORT: port })
+  t.equal(own.code, 0, own.stderr)
+  t.match(own.stdout, /1 {2}objects listed in storage/, 'it read the running server\'s objects')
 })
