@@ -19,6 +19,12 @@ async function main () {
   if (olderThanMs === null || (olderThanMs !== undefined && olderThanMs > MAX_AGE_MS)) throw new Error(`--older-than must look like 30m, 24h or 7d, at most 3650d\n${USAGE}`)
 
   const app = await openServiceContext()
+  const minAgeMs = app.config.CLEANUP_MIN_AGE_SECONDS * 1000
+  if (!values['dry-run'] && olderThanMs !== undefined && olderThanMs < minAgeMs) {
+    await app.close()
+    // As the admin endpoint: younger objects may be uploads a client is about to attach.
+    throw new Error(`--older-than must be at least CLEANUP_MIN_AGE_SECONDS (${app.config.CLEANUP_MIN_AGE_SECONDS} s) for a real run; a --dry-run may look closer\n${USAGE}`)
+  }
   const bar = process.stdout.isTTY
     ? new cliProgress.SingleBar({ format: 'Scanning renders | {value} objects', hideCursor: true }, cliProgress.Presets.shades_classic)
     : undefined

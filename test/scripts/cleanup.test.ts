@@ -108,3 +108,17 @@ t.test('npm run cleanup refuses a running embedded server that keeps another DAT
   t.equal(own.code, 0, own.stderr)
   t.match(own.stdout, /1 {2}objects listed in storage/, 'it read the running server\'s objects')
 })
+
+t.test('a real npm run cleanup refuses an age under CLEANUP_MIN_AGE_SECONDS, as the admin endpoint does; a dry run may look closer', async (t) => {
+  const { app, dataDir } = await build(t)
+  await app.storage.putObject('dev/renders/young.mp3', Buffer.from('x'), { contentType: 'audio/mpeg' })
+  await app.close()
+  const refused = await cleanup({ DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0', CLEANUP_MIN_AGE_SECONDS: '900' }, ['--older-than', '0s'])
+  t.not(refused.code, 0)
+  t.match(refused.stderr, /--older-than must be at least CLEANUP_MIN_AGE_SECONDS \(900 s\) for a real run/)
+  t.notMatch(refused.stderr, /\n\s+at /, 'no stack trace')
+  const dry = await cleanup({ DATA_DIR: dataDir, EMBEDDED_S3_PORT: '0', CLEANUP_MIN_AGE_SECONDS: '900' }, ['--dry-run', '--older-than', '0s'])
+  t.equal(dry.code, 0, dry.stderr)
+  const { app: after } = await build(t, { DATA_DIR: dataDir })
+  t.same(await listStoredKeys(after), ['dev/renders/young.mp3'], 'nothing was deleted')
+})
