@@ -3,6 +3,7 @@ import path from 'node:path'
 import dotenv from 'dotenv'
 import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
+import { corsOrigins } from './services/storage/cors-origins.js'
 
 const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
@@ -81,6 +82,11 @@ export function loadConfig ({ overrides = {}, fromEnvironment = true }: LoadConf
       env: false,
       data: dropEmpty({ ...(fromEnvironment ? { ...readDotenvFile(), ...process.env } : {}), ...overrides })
     })
+  } catch (err) {
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+  }
+  try {
+    corsOrigins(raw.CORS_ORIGINS)
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }

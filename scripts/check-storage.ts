@@ -68,7 +68,9 @@ async function step (name: string, run: () => Promise<string | undefined>): Prom
     return true
   } catch (err) {
     const code = errorCodeOf(err)
-    console.log(`FAILED  ${name} — ${code}: ${(err as Error).message}`)
+    // An error may quote a signed URL: its credential (the access key) and signature are masked.
+    const message = (err as Error).message.replace(/(X-Amz-(?:Credential|Signature|Security-Token)=)[^&\s]+/gi, '$1…')
+    console.log(`FAILED  ${name} — ${code}: ${message}`)
     for (const hint of hintsFor(code)) console.log(`          • ${hint}`)
     return false
   }

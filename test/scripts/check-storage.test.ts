@@ -64,6 +64,8 @@ t.test('a local endpoint without path style gets the S3_FORCE_PATH_STYLE hint', 
   })
   t.equal(exitCode, 1, 'renders.127.0.0.1 is no host: the steps fail')
   t.match(stdout, /HINT {4}127\.0\.0\.1:\d+ looks like MinIO or a local S3 server: set S3_FORCE_PATH_STYLE=true/)
+  t.notMatch(stdout, /X-Amz-Credential=[^…&\s]/, 'a failed step quoting a signed URL masks its credential')
+  t.notMatch(stdout, /X-Amz-Signature=[0-9a-f]/, 'and its signature')
 })
 
 t.test('the test objects are deleted when a later step fails', async (t) => {

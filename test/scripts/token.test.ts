@@ -28,3 +28,12 @@ t.test('without --user it prints the usage and fails', async (t) => {
   t.equal(failed?.code, 1)
   t.match(failed?.stderr, /Usage: npm run token -- --user <user id>/)
 })
+
+t.test('npm run token answers --help and mistakes with its usage, not a stack trace, and caps --ttl at 30 days', async (t) => {
+  for (const args of [['--help'], ['--tll', '1h'], ['alice'], ['--user', 'alice', '--ttl', '99999d']]) {
+    const result = await token(path.join(os.tmpdir(), `token-help-${process.pid}`), ...args).then(({ stdout }) => ({ code: 0, out: stdout }), (err: { code: number, stdout: string, stderr: string }) => ({ code: err.code, out: err.stdout + err.stderr }))
+    t.match(result.out, args[0] === '--help' ? /^Usage: npm run token/ : /Usage: npm run token|--ttl must be .* at most 30d/, args.join(' '))
+    t.equal(result.code, args[0] === '--help' ? 0 : 1)
+    t.notMatch(result.out, /^\s+at /m, 'no stack trace')
+  }
+})

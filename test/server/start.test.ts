@@ -67,3 +67,12 @@ t.test('the banner names the storage endpoint and the public base of render URLs
   t.match(cdn, /Storage: embedded S3 server at http:\/\/127\.0\.0\.1:\d+\/renders/, 'the endpoint, not the CDN')
   t.match(cdn, /Render URLs: https:\/\/cdn\.example\.com\/renders\/… \(S3_PUBLIC_BASE_URL\)/)
 })
+
+t.test('CORS_ORIGINS that are not origins stop the start with one line naming the variable', async (t) => {
+  for (const value of ['https://app.example.com/', 'app.example.com', ',']) {
+    const { code, stderr } = await startServer(t, { CORS_ORIGINS: value }).exited()
+    t.equal(code, 1, `${value}: exit code 1`)
+    t.match(stderr, /CORS_ORIGINS/, `${value}: names the variable`)
+    t.notMatch(stderr, /^\s+at /m, 'no stack trace')
+  }
+})
