@@ -4,6 +4,7 @@ import closeWithGrace from 'close-with-grace'
 import renderServiceApp from './app.js'
 import { ConfigError, loadConfig, type AppConfig } from './config.js'
 import { serverOptions } from './services/http/server-options.js'
+import { StorageConfigError, StorageUnavailableError } from './services/errors.js'
 
 async function start () {
   let config
@@ -37,6 +38,23 @@ async function start () {
     throw err
   }
   announce(app, address, config.API_TOKEN === undefined, config.AUTH_JWT_SECRET === undefined)
+  await warnIfStorageUnusable(app)
+}
+
+/**
+ * Storage is checked once at start (HeadBucket): a wrong key, bucket or endpoint is said at once,
+ * not at the first user's upload. The service still starts, as storage may come up later; /ready
+ * reports it meanwhile.
+ */
+async function warnIfStorageUnusable (app: Awaited<ReturnType<typeof Fastify>>) {
+  try {
+    await app.storage.ping()
+  } catch (err) {
+    const cause = err instanceof StorageConfigError
+      ? `${err.providerCode}: check ${err.setting}`
+      : err instanceof StorageUnavailableError ? `${err.providerCode}: unreachable or failing` : (err as Error).message
+    console.error(`Warning: storage is not usable (${cause}); uploads fail until it is. Run npm run check-storage for the details.`)
+  }
 }
 
 function isPortTaken (err: unknown) {

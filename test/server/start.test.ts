@@ -25,6 +25,13 @@ function startServer (t: Test, env: Record<string, string>) {
   t.teardown(async () => { child.kill('SIGTERM'); await exited })
   return {
     exited: async () => ({ code: await exited, stdout, stderr }),
+    /** Resolves with stderr once it matches `pattern`. */
+    stderrMatching: (pattern: RegExp) => new Promise<string>((resolve, reject) => {
+      const check = () => { if (pattern.test(stderr)) resolve(stderr) }
+      check()
+      child.stderr.on('data', check)
+      void exited.then((code) => reject(new Error(`exited with ${code}: ${stderr}`)))
+    }),
     /** Resolves with stdout once the start banner is complete. */
     banner: () => new Promise<string>((resolve, reject) => {
       child.stdout.on('data', () => { if (/API token/.test(stdout)) resolve(stdout) })
@@ -75,4 +82,11 @@ t.test('CORS_ORIGINS that are not origins stop the start with one line naming th
     t.match(stderr, /CORS_ORIGINS/, `${value}: names the variable`)
     t.notMatch(stderr, /^\s+at /m, 'no stack trace')
   }
+})
+
+t.test('storage that cannot be used is said at start, naming what to check; the service still starts', async (t) => {
+  const server = startServer(t, { S3_ENDPOINT_URL: 'http://127.0.0.1:9', S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY: 'key', S3_SECRET_KEY: 'secret', API_TOKEN: 'a-token-of-sixteen-chars' })
+  const stderr = await server.stderrMatching(/Warning: storage/)
+  t.match(stderr, /Warning: storage is not usable \(.*\); uploads fail until it is\. Run npm run check-storage/)
+  t.notMatch(stderr, /secret|a-token-of-sixteen-chars/, 'no secret in the warning')
 })
