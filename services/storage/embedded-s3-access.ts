@@ -19,24 +19,27 @@ const PATH_STYLE_HOST = /^(?:\d{1,3}(?:\.\d{1,3}){3}|localhost)(?::\d+)?$/
  * check must match its own parsing: the Authorization header, or `Signature` / `X-Amz-Algorithm`
  * in the query string as Koa parses it (URLSearchParams over the text after the first `?`).
  */
-function claimsSignature (request: IncomingMessage, url: string) {
+function claimsSignature (request: IncomingMessage, url: string, query: URLSearchParams | null) {
   if (request.headers.authorization !== undefined) return true
-  if (UNUSUAL_URL.test(url)) return false
-  const queryStart = url.indexOf('?')
-  if (queryStart === -1) return false
-  const query = new URLSearchParams(url.slice(queryStart + 1))
+  if (UNUSUAL_URL.test(url) || query === null) return false
   return query.has('Signature') || query.has('X-Amz-Algorithm')
+}
+
+/** The query string as Koa parses it: URLSearchParams over the text after the first `?`. */
+function queryOf (url: string): URLSearchParams | null {
+  const queryStart = url.indexOf('?')
+  return queryStart === -1 ? null : new URLSearchParams(url.slice(queryStart + 1))
 }
 
 /**
  * The headers a SigV4 request signed (X-Amz-SignedHeaders of a presigned URL, or SignedHeaders in
  * its Authorization header); null for other requests.
  */
-function signedHeadersOf (request: IncomingMessage, url: string): Set<string> | null {
+function signedHeadersOf (request: IncomingMessage, query: URLSearchParams | null): Set<string> | null {
   const authorization = request.headers.authorization
   const listed = authorization !== undefined
     ? /^AWS4-HMAC-SHA256 .*SignedHeaders=([^,\s]+)/.exec(authorization)?.[1]
-    : new URLSearchParams(url.slice(url.indexOf('?') + 1)).get('X-Amz-SignedHeaders') ?? undefined
+    : query?.get('X-Amz-SignedHeaders') ?? undefined
   return listed === undefined ? null : new Set(listed.toLowerCase().split(';'))
 }
 
@@ -45,8 +48,8 @@ function signedHeadersOf (request: IncomingMessage, url: string): Set<string> | 
  * `x-amz-copy-source` turned a presigned PUT for one key into a copy of any other object (a
  * private render included). S3 refuses any `x-amz-*` header a SigV4 request did not sign.
  */
-function hasUnsignedAmzHeaders (request: IncomingMessage, url: string) {
-  const signed = signedHeadersOf(request, url)
+function hasUnsignedAmzHeaders (request: IncomingMessage, query: URLSearchParams | null) {
+  const signed = signedHeadersOf(request, query)
   if (signed === null) return false
   return Object.keys(request.headers).some((name) => name.startsWith('x-amz-') && !signed.has(name))
 }
@@ -82,6 +85,7 @@ function isPublicObjectRead (request: IncomingMessage, url: string, rules: Acces
  */
 export function mayPass (request: IncomingMessage, rules: AccessRules): boolean {
   const url = request.url ?? '/'
-  if (claimsSignature(request, url)) return !hasUnsignedAmzHeaders(request, url)
+  const query = queryOf(url)
+  if (claimsSignature(request, url, query)) return !hasUnsignedAmzHeaders(request, query)
   return isPreflight(request) || isPublicObjectRead(request, url, rules)
 }
