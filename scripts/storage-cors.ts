@@ -1,7 +1,7 @@
-import { parseArgs } from 'node:util'
 import { loadConfig } from '../config.js'
 import { createStorage } from '../services/storage/create-storage.js'
 import { corsOrigins } from '../services/storage/cors-origins.js'
+import { parseCommandOptions } from './cli-options.js'
 
 const USAGE = `Usage: npm run storage:cors [-- --help]
 
@@ -15,15 +15,7 @@ S3_SECRET_KEY, S3_BUCKET_NAME, S3_FORCE_PATH_STYLE.`
 /** Applies CORS_ORIGINS to the bucket so web pages may PUT renders straight to it. */
 async function main () {
   // Strict: an option it does not know (a --dry-run it does not have) stops it before the bucket changes.
-  let help: boolean
-  try {
-    help = parseArgs({ options: { help: { type: 'boolean', short: 'h', default: false } } }).values.help
-  } catch (err) {
-    console.error(`${(err as Error).message}\n\n${USAGE}`)
-    process.exitCode = 1
-    return
-  }
-  if (help) return console.log(USAGE)
+  parseCommandOptions({}, USAGE)
   const config = loadConfig({ overrides: { LOG_LEVEL: 'silent' } })
   if (config.embeddedStorage) {
     console.log('The embedded S3 server applies CORS_ORIGINS itself at start; nothing to do.')

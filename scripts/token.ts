@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util'
 import { ConfigError, loadConfig } from '../config.js'
 import { loadOrCreateJwtSecret } from '../services/auth/jwt-secret.js'
 import { signUserToken } from '../services/auth/sign-user-token.js'
 import { parseDuration } from '../services/lifecycle/duration.js'
+import { parseCommandOptions } from './cli-options.js'
 
 const USAGE = 'Usage: npm run token -- --user <user id> [--ttl 1h]   (a user token signed with the service\'s secret; --ttl at most 30d)'
 /** A user token outlives any session worth having after a month. */
@@ -10,16 +10,7 @@ const MAX_TTL_MS = 30 * 24 * 3600_000
 
 /** `npm run token -- --user alice [--ttl 1h]`: a user token signed with the service's HS256 secret. */
 async function main () {
-  let values: { user?: string, ttl: string, help: boolean }
-  try {
-    values = parseArgs({ options: { user: { type: 'string' }, ttl: { type: 'string', default: '1h' }, help: { type: 'boolean', short: 'h', default: false } } }).values
-  } catch (err) {
-    fail(`${(err as Error).message}\n${USAGE}`)
-  }
-  if (values.help) {
-    console.log(USAGE)
-    return
-  }
+  const values = parseCommandOptions({ user: { type: 'string' }, ttl: { type: 'string', default: '1h' } }, USAGE) as { user?: string, ttl: string }
   if (values.user === undefined || values.user === '' || values.user.length > 128) fail(USAGE)
   const ttlMs = parseDuration(values.ttl)
   if (ttlMs === null || ttlMs === 0 || ttlMs > MAX_TTL_MS) fail('--ttl must be a duration such as 90s, 30m, 1h or 7d, at most 30d')
