@@ -12,7 +12,7 @@ const ConfigSchema = Type.Object({
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
     { default: 'info' }
   ),
-  ENV: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', default: 'dev' }),
+  ENV: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', default: 'dev', description: 'lower-case letters, digits, - and _ (it prefixes every key)' }),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
@@ -20,7 +20,7 @@ const ConfigSchema = Type.Object({
   /** HS256 secret for user tokens; unset with no AUTH_JWKS_URL: generated under DATA_DIR on the embedded setup. */
   AUTH_JWT_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   /** The identity provider's key set (RS256, ES256, EdDSA…); takes precedence over AUTH_JWT_SECRET. */
-  AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  AUTH_JWKS_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'an http(s) URL' })),
   AUTH_JWT_ISSUER: Type.Optional(Type.String({ minLength: 1 })),
   AUTH_JWT_AUDIENCE: Type.Optional(Type.String({ minLength: 1 })),
   /** Seconds after a key-set fetch before a token with an unknown `kid` may trigger another fetch. */
@@ -32,14 +32,15 @@ const ConfigSchema = Type.Object({
   /** Requests per user per window on the upload routes; 0 turns the limit off. */
   UPLOAD_RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 60 }),
   UPLOAD_RATE_LIMIT_WINDOW_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
-  MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://' })),
-  S3_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$' })),
+  /** It names its database: mongodb://host:27017/renders */
+  MONGODB_URL: Type.Optional(Type.String({ pattern: '^mongodb(\\+srv)?://[^/]+/[^/?]+', description: 'a mongodb:// or mongodb+srv:// URL naming its database, e.g. mongodb://host:27017/renders' })),
+  S3_ENDPOINT_URL: Type.Optional(Type.String({ pattern: '^https?://[^/]+/?$', description: 'an http(s) origin without a path, e.g. https://nyc3.digitaloceanspaces.com' })),
   S3_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   S3_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
   S3_SECRET_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  S3_BUCKET_NAME: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', default: 'renders' }),
+  S3_BUCKET_NAME: Type.String({ pattern: '^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$', default: 'renders', description: 'a bucket name: 3 to 63 lower-case letters, digits, dots and hyphens' }),
   S3_FORCE_PATH_STYLE: Type.Boolean({ default: false }),
-  S3_PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://' })),
+  S3_PUBLIC_BASE_URL: Type.Optional(Type.String({ pattern: '^https?://', description: 'an http(s) URL' })),
   EMBEDDED_S3_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 4568 }),
   MAX_UPLOAD_BYTES: Type.Integer({ minimum: 1, default: 100 * 1024 * 1024 }),
   RENDER_ACL: Type.Union([Type.Literal('public-read'), Type.Literal('private')], { default: 'public-read' }),
@@ -83,13 +84,14 @@ export function loadConfig ({ overrides = {}, fromEnvironment = true }: LoadConf
       data: dropEmpty({ ...(fromEnvironment ? { ...readDotenvFile(), ...process.env } : {}), ...overrides })
     })
   } catch (err) {
-    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
+    throw new ConfigError(`Invalid configuration: ${describeInvalidVariables(err as Error & { errors?: SchemaError[] })}`)
   }
   try {
     corsOrigins(raw.CORS_ORIGINS)
   } catch (err) {
     throw new ConfigError(`Invalid configuration: ${(err as Error).message}`)
   }
+  checkSecretsDiffer(raw)
   const embeddedStorage = raw.S3_ENDPOINT_URL === undefined
   if (!embeddedStorage) {
     for (const name of ['S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
@@ -102,6 +104,39 @@ export function loadConfig ({ overrides = {}, fromEnvironment = true }: LoadConf
     S3_FORCE_PATH_STYLE: embeddedStorage || raw.S3_FORCE_PATH_STYLE,
     embeddedStorage
   }
+}
+
+/** What env-schema's Ajv reports of each failed check. */
+interface SchemaError { instancePath: string, keyword: string, message?: string }
+
+/** One phrase per variable, in schema order; an enum lists its values, a pattern says what it wants. Values are never quoted: some are secrets. */
+function describeInvalidVariables (err: Error & { errors?: SchemaError[] }): string {
+  if (err.errors === undefined) return err.message
+  const properties = ConfigSchema.properties as Record<string, { anyOf?: Array<{ const?: unknown }>, description?: string }>
+  const phrases = new Map<string, string>()
+  for (const error of err.errors) {
+    const name = error.instancePath.replace(/^\//, '')
+    if (phrases.has(name)) continue
+    const choices = properties[name]?.anyOf?.map((option) => option.const)
+    const described = error.keyword === 'pattern' ? properties[name]?.description : undefined
+    phrases.set(name, choices !== undefined
+      ? `must be one of ${choices.join(', ')}`
+      : described !== undefined ? `must be ${described}` : error.message ?? 'is invalid')
+  }
+  return Object.keys(properties).filter((name) => phrases.has(name)).map((name) => `${name} ${phrases.get(name)}`).join('; ')
+}
+
+/**
+ * Each credential opens a different door; one value set twice would let whoever holds the lesser
+ * one through both (an API client made admin, a metrics scraper minting user tokens).
+ */
+const DISTINCT_SECRETS = ['API_TOKEN', 'ADMIN_TOKEN', 'METRICS_TOKEN', 'AUTH_JWT_SECRET'] as const
+
+function checkSecretsDiffer (config: Static<typeof ConfigSchema>) {
+  DISTINCT_SECRETS.forEach((name, index) => {
+    const same = DISTINCT_SECRETS.slice(0, index).find((earlier) => config[earlier] !== undefined && config[earlier] === config[name])
+    if (same !== undefined) throw new ConfigError(`Invalid configuration: ${name} must differ from ${same}; with one value, whoever holds one holds both`)
+  })
 }
 
 /** A variable set to an empty string in .env means "unset", as it does in the seed's .env files. */

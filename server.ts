@@ -35,6 +35,12 @@ async function start () {
     address = await app.listen({ host: config.HOST, port: config.PORT })
   } catch (err) {
     if (isPortTaken(err)) exitWith(portTakenMessage('PORT', config.PORT, `the API (HOST ${config.HOST})`))
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'EACCES') exitWith(`Cannot start: this user may not listen on port ${config.PORT}. Set PORT to 1024 or above, e.g. PORT=3000 npm start`)
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EADDRNOTAVAIL') {
+      exitWith(`Cannot start: HOST ${config.HOST} is not an address of this machine (${code}). ` +
+        'Set HOST to 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)')
+    }
     throw err
   }
   announce(app, address, config.API_TOKEN === undefined, config.AUTH_JWT_SECRET === undefined)

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ConfigError, loadConfig, type AppConfig } from '../config.js'
 import { loadOrCreateApiToken } from '../services/auth/api-token.js'
 import { loadOrCreateJwtSecret } from '../services/auth/jwt-secret.js'
+import { prepareDataDir } from '../services/data-dir.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -21,6 +22,7 @@ export interface ConfigPluginOptions {
 export default fp<ConfigPluginOptions>(async function configPlugin (fastify, opts) {
   const config = opts.config ?? loadConfig()
   const embedded = config.embeddedStorage && config.MONGODB_URL === undefined
+  if (config.embeddedStorage || config.MONGODB_URL === undefined) prepareDataDir(config.DATA_DIR)
   let apiToken = config.API_TOKEN
   if (apiToken === undefined) {
     if (!embedded) {

@@ -1,11 +1,11 @@
 import path from 'node:path'
-import fs from 'node:fs'
 import fp from 'fastify-plugin'
 import fastifyMongodb from '@fastify/mongodb'
 import { openSqliteRepository } from '../../services/repository/sqlite-repository.js'
 import { createMongoRepository, ensureMongoIndexes } from '../../services/repository/mongo-repository.js'
 import type { MongoDbLike } from '../../services/repository/mongo-like.js'
 import type { Repository } from '../../services/repository/types.js'
+import { ConfigError } from '../../config.js'
 
 /** Where the embedded database lives. */
 export const sqliteFileOf = (dataDir: string) => path.join(dataDir, 'render-service.sqlite')
@@ -21,6 +21,9 @@ export interface RepositoryPluginOptions {
   mongoDb?: MongoDbLike
 }
 
+/** A driver message may quote the URL it was given; its user and password stay out of the log. */
+const withoutCredentials = (message: string) => message.replace(/\/\/[^@/\s]*@/g, '//')
+
 /** MongoDB when MONGODB_URL is set (production); otherwise an embedded SQLite file under DATA_DIR. */
 export default fp<RepositoryPluginOptions>(async function repositoryPlugin (fastify, opts) {
   const { MONGODB_URL, DATA_DIR } = fastify.config
@@ -29,13 +32,17 @@ export default fp<RepositoryPluginOptions>(async function repositoryPlugin (fast
     await ensureMongoIndexes(opts.mongoDb)
     repository = createMongoRepository(opts.mongoDb)
   } else if (MONGODB_URL !== undefined) {
-    await fastify.register(fastifyMongodb, { url: MONGODB_URL, forceClose: true })
-    const db = fastify.mongo.db
-    if (db === undefined) throw new Error('MONGODB_URL must name a database, e.g. mongodb://host:27017/renders')
-    await ensureMongoIndexes(db as unknown as MongoDbLike)
+    let db
+    try {
+      await fastify.register(fastifyMongodb, { url: MONGODB_URL, forceClose: true })
+      db = fastify.mongo.db
+      if (db !== undefined) await ensureMongoIndexes(db as unknown as MongoDbLike)
+    } catch (err) {
+      throw new ConfigError(`Cannot start: the MongoDB at MONGODB_URL cannot be used (${withoutCredentials((err as Error).message)}). Check its host, credentials and database`)
+    }
+    if (db === undefined) throw new ConfigError('Invalid configuration: MONGODB_URL must name a database, e.g. mongodb://host:27017/renders')
     repository = createMongoRepository(db as unknown as MongoDbLike)
   } else {
-    fs.mkdirSync(DATA_DIR, { recursive: true })
     repository = openSqliteRepository(sqliteFileOf(DATA_DIR))
     fastify.addHook('onClose', async () => repository.close())
   }

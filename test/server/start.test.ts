@@ -90,3 +90,34 @@ t.test('storage that cannot be used is said at start, naming what to check; the 
   t.match(stderr, /Warning: storage is not usable \(.*\); uploads fail until it is\. Run npm run check-storage/)
   t.notMatch(stderr, /secret|a-token-of-sixteen-chars/, 'no secret in the warning')
 })
+
+t.test('a setting that cannot be used stops the start with one line naming it, no stack trace and no secret', async (t) => {
+  const token = 'a-token-of-sixteen-chars'
+  const notADirectory = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'server-start-file-')), 'a-file')
+  fs.writeFileSync(notADirectory, '')
+  t.teardown(() => fs.rmSync(path.dirname(notADirectory), { recursive: true, force: true }))
+  const cases: Array<{ env: Record<string, string>, says: RegExp }> = [
+    { env: { HOST: '192.0.2.1' }, says: /HOST 192\.0\.2\.1 is not an address of this machine .*Set HOST to 127\.0\.0\.1/ },
+    { env: { DATA_DIR: notADirectory }, says: /DATA_DIR .*a-file cannot be used as a writable directory \(EEXIST|ENOTDIR\)/ },
+    { env: { DATA_DIR: path.join(notADirectory, 'below') }, says: /DATA_DIR .*below cannot be used as a writable directory/ },
+    { env: { LOG_LEVEL: 'loud' }, says: /LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent/ },
+    { env: { RENDER_ACL: 'open', PORT: 'abc' }, says: /PORT must be integer; RENDER_ACL must be one of public-read, private/ },
+    { env: { S3_ENDPOINT_URL: 'https://nyc3.example.com/bucket' }, says: /S3_ENDPOINT_URL must be an http\(s\) origin without a path/ },
+    { env: { MONGODB_URL: `mongodb://app:${token}@127.0.0.1:27017`, API_TOKEN: token }, says: /MONGODB_URL must be a mongodb:\/\/ or mongodb\+srv:\/\/ URL naming its database/ },
+    { env: { MONGODB_URL: `mongodb://app:${token}@127.0.0.1:9/renders?serverSelectionTimeoutMS=2000`, API_TOKEN: token }, says: /the MongoDB at MONGODB_URL cannot be used \(.*\)\. Check its host, credentials and database/ },
+    { env: { API_TOKEN: token, ADMIN_TOKEN: token }, says: /ADMIN_TOKEN must differ from API_TOKEN/ },
+    { env: { ADMIN_TOKEN: token, METRICS_TOKEN: token }, says: /METRICS_TOKEN must differ from ADMIN_TOKEN/ }
+  ]
+  if (process.platform === 'linux') {
+    // Node's recursive mkdir spins forever on this path instead of failing.
+    cases.push({ env: { DATA_DIR: '/proc/no-such-dir/data' }, says: /DATA_DIR \/proc\/no-such-dir\/data cannot be used as a writable directory/ })
+  }
+  for (const { env, says } of cases) {
+    const { code, stdout, stderr } = await startServer(t, env).exited()
+    const name = JSON.stringify(env)
+    t.equal(code, 1, `${name}: exit code 1`)
+    t.match(stderr, says, `${name}: names the setting`)
+    t.notMatch(stderr, /^\s+at /m, `${name}: no stack trace`)
+    t.notMatch(stderr + stdout, token, `${name}: no secret`)
+  }
+})
