@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs/promises'
+import path from 'node:path'
 import type S3rver from '@20minutes/s3rver'
 
 /**
@@ -8,7 +9,7 @@ import type S3rver from '@20minutes/s3rver'
  * replacing. S3 stores an object only once its whole body has arrived. Each streamed write (objects,
  * multipart parts) goes to a file beside it and is renamed into place only when it has ended well.
  * s3rver lists objects by their file's suffix, which the file being written does not have; a crash
- * mid-write leaves that file, unlisted and never read.
+ * mid-write leaves that file, unlisted and never read, until removeStalePartials at the next start.
  */
 export function writeObjectsWhole (s3rver: S3rver) {
   const store = s3rver.store
@@ -26,4 +27,21 @@ export function writeObjectsWhole (s3rver: S3rver) {
       throw err
     }
   }
+}
+
+/** A write running longer than this is not running: the process that made the file is gone. */
+const STALE_PARTIAL_MS = 60 * 60 * 1000
+
+/** Deletes what writes cut off by a crash left behind; a file another process may still be writing is kept. */
+export async function removeStalePartials (directory: string, now = Date.now()): Promise<number> {
+  let removed = 0
+  for (const name of await fs.readdir(directory, { recursive: true })) {
+    if (!name.endsWith('.partial')) continue
+    const file = path.join(directory, name)
+    const stats = await fs.stat(file).catch(() => null)
+    if (stats === null || !stats.isFile() || now - stats.mtimeMs < STALE_PARTIAL_MS) continue
+    await fs.rm(file, { force: true })
+    removed++
+  }
+  return removed
 }

@@ -5,7 +5,7 @@ import path from 'node:path'
 import S3rver from '@20minutes/s3rver'
 import { mayPass } from './embedded-s3-access.js'
 import { openAclRegistry, trackObjectAcls } from './embedded-s3-acl.js'
-import { writeObjectsWhole } from './embedded-s3-whole-writes.js'
+import { removeStalePartials, writeObjectsWhole } from './embedded-s3-whole-writes.js'
 
 export interface EmbeddedS3Options {
   directory: string
@@ -52,6 +52,7 @@ function accessDenied (response: http.ServerResponse) {
  */
 export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<EmbeddedS3> {
   fs.mkdirSync(options.directory, { recursive: true })
+  await removeStalePartials(options.directory)
   const s3rver = new S3rver({
     directory: options.directory,
     silent: true,
