@@ -1,18 +1,29 @@
 import { AjvCompiler, type ValidatorFactory } from '@fastify/ajv-compiler'
 import type { SchemaValidateFunction } from 'ajv'
+import { FINITE, MAX_DEPTH } from './keyword-names.js'
 
 /**
  * Keyword: the number must be finite. Ajv's type coercion turns the strings "Infinity" and "1e999"
  * into ±Infinity without the finiteness check it applies to numbers, and its range keywords then
  * skip them (ajv-validator/ajv#2212): `?limit=Infinity` reached the database. The validator
- * compiler below adds this keyword to every number and integer schema; documents are not changed.
+ * compiler below adds this keyword to every number and integer schema, and to free-form JSON (the
+ * schemas with a depth limit), where it checks every number inside; documents are not changed.
  */
-export const FINITE = 'x-finite'
-
 export const finiteNumber: SchemaValidateFunction = (_enabled: boolean, data: unknown) => {
-  if (typeof data !== 'number' || Number.isFinite(data)) return true
-  finiteNumber.errors = [{ keyword: FINITE, message: 'must be a finite number', params: {} }]
+  if (typeof data === 'number' ? Number.isFinite(data) : onlyFiniteNumbersIn(data)) return true
+  finiteNumber.errors = [{ keyword: FINITE, message: typeof data === 'number' ? 'must be a finite number' : 'must hold only finite numbers (1e999 is Infinity, which JSON cannot store)', params: {} }]
   return false
+}
+
+/** Free-form JSON holds no ±Infinity (`1e999` parses to it; it would be stored as null, or as Infinity on MongoDB). Walks without recursing: no nesting overflows it. */
+function onlyFiniteNumbersIn (data: unknown): boolean {
+  const pending = [data]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (typeof value === 'number' && !Number.isFinite(value)) return false
+    if (typeof value === 'object' && value !== null) for (const child of Array.isArray(value) ? value : Object.values(value)) pending.push(child)
+  }
+  return true
 }
 
 /** Keywords whose values are data, not schemas. */
@@ -34,7 +45,7 @@ export function withFiniteNumbers (schema: unknown): unknown {
     else if (SCHEMA_MAPS.has(keyword) && isObject(value)) copy[keyword] = Object.fromEntries(Object.entries(value).map(([name, sub]) => [name, withFiniteNumbers(sub)]))
     else copy[keyword] = withFiniteNumbers(value)
   }
-  if (isNumeric(copy.type)) copy[FINITE] = true
+  if (isNumeric(copy.type) || copy[MAX_DEPTH] !== undefined) copy[FINITE] = true
   return copy
 }
 

@@ -1,13 +1,12 @@
 import type { Ajv, SchemaValidateFunction } from 'ajv'
 import { normalizeTimestamp } from '../time/normalize-timestamp.js'
-import { FINITE, finiteNumber } from './finite-numbers.js'
+import { finiteNumber } from './finite-numbers.js'
+import { FINITE, MAX_DEPTH, UTC_TIMESTAMP } from './keyword-names.js'
 
 /** Largest nesting of objects and arrays accepted in stored free-form JSON (message snapshots). */
 export const MAX_JSON_DEPTH = 32
 
-/** Schema keywords (OpenAPI `x-` extensions, so the documents stay valid). */
-export const MAX_DEPTH = 'x-max-depth'
-export const UTC_TIMESTAMP = 'x-utc-timestamp'
+export { MAX_DEPTH, UTC_TIMESTAMP }
 
 /** True when `value` nests objects and arrays no more than `limit` levels deep; never recurses past the limit. */
 function depthWithin (value: unknown, limit: number): boolean {

@@ -49,3 +49,22 @@ t.test('finite numbers sent as strings are still read as numbers', async (t) => 
   t.equal(ticket.statusCode, 201)
   t.equal(ticket.json().upload.headers['content-length'], '20000')
 })
+
+t.test('a snapshot holding a number JSON cannot store (1e999 parses to Infinity) gets a 400 instead of being stored as null (or as Infinity on MongoDB)', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const send = (snapshot: string) => app.inject({
+    method: 'POST',
+    url: '/api/v1/messages',
+    headers: { ...bearer(), 'content-type': 'application/json' },
+    payload: `{"parent_thread":"${thread.id}","user_id":"u1","snapshot":${snapshot},"renders":[]}`
+  })
+  for (const snapshot of ['{"tempo":1e999}', '{"tracks":[{"gain":-1e999}]}', '{"a":{"b":[[1,2,[1e400]]]}}']) {
+    const res = await send(snapshot)
+    t.equal(res.statusCode, 400, snapshot)
+    t.match(res.json(), { code: 'VALIDATION_ERROR', message: /snapshot must hold only finite numbers/ }, `${snapshot}: says why`)
+  }
+  const wide = await send(`{"samples":[${new Array(200_000).fill('0').join(',')}]}`)
+  t.equal(wide.statusCode, 201, 'a wide array of finite numbers is fine')
+  t.equal((await app.inject({ url: `/api/v1/threads/${thread.id}/messages`, headers: bearer() })).json().messages.length, 1, 'only the valid message was written')
+})
