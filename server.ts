@@ -1,3 +1,4 @@
+import path from 'node:path'
 import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
@@ -97,7 +98,9 @@ function userTokenSource (config: AppConfig, jwtSecretUnset: boolean) {
   if (config.AUTH_JWKS_URL !== undefined) return 'JWTs verified with the key set at AUTH_JWKS_URL'
   if (config.AUTH_JWT_SECRET === undefined) return 'off (set AUTH_JWT_SECRET or AUTH_JWKS_URL)'
   const where = jwtSecretUnset ? `secret generated in ${config.DATA_DIR}/jwt-secret` : 'AUTH_JWT_SECRET'
-  return `HS256 (${where}); get one with: npm run token -- --user alice [--ttl 1h]`
+  // The command reads the secret where this service keeps it only when it is given the same folder.
+  const dataDir = config.DATA_DIR === path.resolve('data') ? '' : `DATA_DIR=${path.relative(process.cwd(), config.DATA_DIR) || '.'} `
+  return `HS256 (${where}); get one with: ${dataDir}npm run token -- --user alice [--ttl 1h]`
 }
 
 function storageEndpoint (app: Awaited<ReturnType<typeof Fastify>>) {

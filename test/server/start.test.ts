@@ -68,7 +68,9 @@ t.test('the banner names the storage endpoint and the public base of render URLs
   const derived = await startServer(t, {}).banner()
   t.match(derived, /Storage: embedded S3 server at http:\/\/127\.0\.0\.1:\d+\/renders \(objects in /)
   t.match(derived, /Render URLs: http:\/\/127\.0\.0\.1:\d+\/renders\/… \(derived from the endpoint and bucket; set S3_PUBLIC_BASE_URL for a CDN\)/)
-  t.match(derived, /User tokens: HS256 \(secret generated in .*jwt-secret\); get one with: npm run token -- --user alice/)
+  t.match(derived, /User tokens: HS256 \(secret generated in .*jwt-secret\); get one with: DATA_DIR=\. npm run token -- --user alice/, 'the folder the command must read')
+  const defaults = await startServer(t, { DATA_DIR: '' }).banner()
+  t.match(defaults, /get one with: npm run token -- --user alice/, 'no folder to name on the defaults')
 
   const cdn = await startServer(t, { S3_PUBLIC_BASE_URL: 'https://cdn.example.com/renders' }).banner()
   t.match(cdn, /Storage: embedded S3 server at http:\/\/127\.0\.0\.1:\d+\/renders/, 'the endpoint, not the CDN')

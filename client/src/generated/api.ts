@@ -2953,7 +2953,7 @@ export interface paths {
         put?: never;
         /**
          * Verify an uploaded object and make it a render (idempotent)
-         * @description Checks the object's size and reads only its headers (ranged reads) to check that it is the claimed format. 409 while the object is missing; 422 (object deleted) when it is not the declared size or not the claimed format. With a message id, here or when the URL was issued, the render is attached to that message once. With a user token: only the user who asked for the URL completes it, into their own message.
+         * @description Checks the object's size and reads only its headers (ranged reads) to check that it is the claimed format. 409 while the object is missing; 422 (object deleted) when it is not the declared size or not the claimed format. With a message id, here or when the URL was issued, the render is attached to that message once. With a user token: only the user who asked for the URL completes it, into their own message. The body is optional.
          */
         post: {
             parameters: {
@@ -2964,7 +2964,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
+            requestBody?: {
                 content: {
                     "application/json": {
                         /** @description API token, for clients that cannot send `Authorization: Bearer` */

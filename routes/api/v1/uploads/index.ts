@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
 import { errorResponses, IdParamsSchema } from '../../../../schemas/common.js'
 import { RenderSchema } from '../../../../schemas/renders.js'
 import { userIdOf } from '../../../../services/auth/caller.js'
@@ -31,6 +32,7 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
 
   fastify.post('/:id/complete', {
     onError: renderMetrics.countRefusals,
+    preValidation: async (request) => { request.body ??= {} },
     preHandler: fastify.countUpload,
     schema: {
       tags: ['Uploads'],
@@ -38,9 +40,9 @@ const directUploadRoutes: FastifyPluginAsyncTypebox = async (fastify) => {
       description: 'Checks the object\'s size and reads only its headers (ranged reads) to check that it is the claimed format. ' +
         '409 while the object is missing; 422 (object deleted) when it is not the declared size or not the claimed format. ' +
         'With a message id, here or when the URL was issued, the render is attached to that message once. ' +
-        'With a user token: only the user who asked for the URL completes it, into their own message.',
+        'With a user token: only the user who asked for the URL completes it, into their own message. The body is optional.',
       params: IdParamsSchema,
-      body: CompleteUploadSchema,
+      body: Type.Optional(CompleteUploadSchema),
       response: { 200: RenderSchema, ...errorResponses(400, 401, 403, 404, 409, 422, 429, 503) }
     }
   }, async (request) => {
