@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import dotenv from 'dotenv'
 import envSchema from 'env-schema'
@@ -101,7 +102,7 @@ export function loadConfig ({ overrides = {}, fromEnvironment = true }: LoadConf
   return {
     ...raw,
     DATA_DIR: path.resolve(raw.DATA_DIR),
-    S3_FORCE_PATH_STYLE: embeddedStorage || raw.S3_FORCE_PATH_STYLE,
+    S3_FORCE_PATH_STYLE: embeddedStorage || raw.S3_FORCE_PATH_STYLE || isAddressEndpoint(raw.S3_ENDPOINT_URL!),
     embeddedStorage
   }
 }
@@ -137,6 +138,12 @@ function checkSecretsDiffer (config: Static<typeof ConfigSchema>) {
     const same = DISTINCT_SECRETS.slice(0, index).find((earlier) => config[earlier] !== undefined && config[earlier] === config[name])
     if (same !== undefined) throw new ConfigError(`Invalid configuration: ${name} must differ from ${same}; with one value, whoever holds one holds both`)
   })
+}
+
+/** An endpoint named by an IP address or localhost has no {bucket}.{host} names: only path-style requests reach it. */
+function isAddressEndpoint (endpoint: string) {
+  const { hostname } = new URL(endpoint)
+  return hostname === 'localhost' || isIP(hostname.replace(/^\[|\]$/g, '')) !== 0
 }
 
 /** A variable set to an empty string in .env means "unset", as it does in the seed's .env files. */
