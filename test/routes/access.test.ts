@@ -145,3 +145,22 @@ t.test('a member removed after asking for an upload URL for their message cannot
   t.same((await as(app, 'alice', 'GET', `/api/v1/messages/${message.id}`)).json().renders, [], 'nothing was attached')
   t.equal((await app.repository.findRender(ticket.render_id))!.state, 'pending')
 })
+
+t.test('a user cannot attach another user\'s upload, to a new message or an existing one', async (t) => {
+  const { app } = await build(t)
+  const thread = (await as(app, 'alice', 'POST', '/api/v1/threads', { users: ['bob'] })).json()
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await as(app, 'alice', 'POST', '/api/v1/uploads', { format: 'mp3', size_bytes: mp3.length })).json()
+  t.equal((await fetch(ticket.upload.url, { method: 'PUT', headers: ticket.upload.headers, body: new Uint8Array(mp3) })).status, 200)
+  const render = (await as(app, 'alice', 'POST', `/api/v1/uploads/${ticket.render_id}/complete`, {})).json()
+  const bobs = (await as(app, 'bob', 'POST', '/api/v1/messages', { parent_thread: thread.id, user_id: 'bob', snapshot: {} })).json()
+
+  const posted = await as(app, 'bob', 'POST', '/api/v1/messages', { parent_thread: thread.id, user_id: 'bob', snapshot: {}, renders: [{ id: render.id, url: render.url, format: 'mp3' }] })
+  t.equal(posted.statusCode, 404, 'posting it: as if it did not exist')
+  const attached = await as(app, 'bob', 'POST', `/api/v1/messages/${bobs.id}/renders`, { render: { id: render.id, url: render.url, format: 'mp3' } })
+  t.equal(attached.statusCode, 404, 'attaching it: as if it did not exist')
+  t.match(await app.repository.findRender(render.id), { state: 'ready', message_id: null }, 'still alice\'s to attach')
+  t.same((await as(app, 'bob', 'GET', `/api/v1/messages/${bobs.id}`)).json().renders, [])
+  const own = await as(app, 'alice', 'POST', '/api/v1/messages', { parent_thread: thread.id, user_id: 'alice', snapshot: {}, renders: [{ id: render.id, url: render.url, format: 'mp3' }] })
+  t.equal(own.statusCode, 201, 'alice can')
+})

@@ -106,6 +106,38 @@ t.test('a PUT cut off mid-body stores nothing: complete is 409, and the whole PU
   t.match((await completeUpload(app, ticket.render_id)).json(), { id: ticket.render_id, size_bytes: mp3.length })
 })
 
+t.test('an object of another size than declared, however it was written, is 422 and leaves nothing', async (t) => {
+  const { app } = await build(t)
+  const declared = makeMp3Tone({ seconds: 2 })
+  const ticket = (await requestUpload(app, { size_bytes: declared.length })).json()
+  // The signed content-length stops the URL from writing it; this is any other writer of the staging key.
+  const { upload_key: stagingKey } = (await app.repository.findRender(ticket.render_id))!
+  const shorter = makeMp3Tone({ seconds: 1 })
+  await app.storage.putObject(stagingKey!, shorter, { contentType: 'audio/mpeg' })
+  const res = await completeUpload(app, ticket.render_id)
+  t.equal(res.statusCode, 422)
+  t.match(res.json(), { code: 'UNPROCESSABLE_ENTITY', message: `The uploaded file has ${shorter.length} bytes, not the declared ${declared.length}` })
+  t.same(await listStoredKeys(app), [], 'no object')
+  t.equal((await app.inject({ url: `/api/v1/renders/${ticket.render_id}`, headers: bearer() })).statusCode, 404)
+})
+
+t.test('completing an upload into another message than the one named for its URL is 409, and attaches nothing', async (t) => {
+  const { app } = await build(t)
+  const thread = await createThread(app)
+  const named = await createMessage(app, thread.id)
+  const other = await createMessage(app, thread.id)
+  const mp3 = makeMp3Tone({ seconds: 1 })
+  const ticket = (await requestUpload(app, { size_bytes: mp3.length, message_id: named.id })).json()
+  await putToStorage(ticket.upload, mp3)
+  const res = await completeUpload(app, ticket.render_id, { message_id: other.id })
+  t.equal(res.statusCode, 409)
+  t.match(res.json(), { code: 'CONFLICT', message: /belongs to another message/ })
+  const renders = async (id: string) => (await app.inject({ url: `/api/v1/messages/${id}`, headers: bearer() })).json().renders
+  t.same(await renders(other.id), [], 'the other message is untouched')
+  t.equal((await completeUpload(app, ticket.render_id)).statusCode, 200, 'completing it as issued still works')
+  t.equal((await renders(named.id)).length, 1)
+})
+
 t.test('complete of a non-MP3 of the declared size is 422 and leaves no object', async (t) => {
   const { app } = await build(t)
   const junk = randomBytes(30_000)
