@@ -324,6 +324,22 @@ t.test('I: render ACLs vs visibility changes', async (t) => {
     t.equal((await app.repository.findRender(render.id))!.acl, 'private')
   })
 
+  t.test('complete for a private thread\'s message: its copy is never readable unsigned, not even before the record is ready', async (t) => {
+    const { app, domain, pauseBefore, settle } = await fixture(t)
+    const thread = await createPrivacyThread(app, 'private')
+    const message = await createMessage(app, thread.id)
+    const mp3 = makeMp3Tone({ seconds: 1 })
+    const ticket = (await requestUpload(app, { size_bytes: mp3.length, message_id: message.id })).json()
+    t.equal((await putToStorage(ticket.upload, mp3)).status, 200)
+    const promote = pauseBefore('updateRenderIf', claimFor('ready'))
+    const complete = settle(domain.directUploads.complete(ticket.render_id, undefined))
+    await promote.reached
+    t.equal(await bareStatus(app, ticket.render_id), 403, 'copied, not yet ready: no unsigned read')
+    promote.release()
+    t.equal(await complete, 'ok')
+    t.equal(await bareStatus(app, ticket.render_id), 403, 'attached: no unsigned read')
+  })
+
   t.test('two visibility changes overlap: the object ends with the thread\'s last visibility', async (t) => {
     const { app, domain, pauseBefore, readyRender } = await fixture(t)
     const thread = await createPrivacyThread(app, 'private')
