@@ -63,7 +63,9 @@ export default fp(async function authPlugin (fastify) {
   /** The admin token opens /api/v1/admin only, and nothing else does. */
   function admit (request: FastifyRequest, caller: Caller) {
     if (request.routeOptions.config.auth === 'admin') {
-      if (caller.kind !== 'admin') throw forbidden('This endpoint needs ADMIN_TOKEN')
+      if (caller.kind !== 'admin') {
+        throw forbidden(config.ADMIN_TOKEN === undefined ? 'Admin endpoints are off: set ADMIN_TOKEN on the service, then send it' : 'This endpoint needs ADMIN_TOKEN')
+      }
     } else if (caller.kind === 'admin') {
       throw forbidden('ADMIN_TOKEN is only for /api/v1/admin')
     } else if (caller.kind === 'service' && !config.API_TOKEN_ACTS_AS_ANY_USER) {

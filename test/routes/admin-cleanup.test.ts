@@ -1,6 +1,13 @@
 import t from 'tap'
 import { ADMIN_TOKEN, bearer, build } from '../helper.js'
 
+t.test('admin endpoints with no ADMIN_TOKEN set say they are off, not only that they need it', async (t) => {
+  const { app } = await build(t, { ADMIN_TOKEN: undefined })
+  const res = await app.inject({ method: 'POST', url: '/api/v1/admin/cleanup', headers: bearer() })
+  t.equal(res.statusCode, 403)
+  t.match(res.json(), { code: 'FORBIDDEN', message: 'Admin endpoints are off: set ADMIN_TOKEN on the service, then send it' })
+})
+
 t.test('admin cleanup: the body is optional and older_than is range-checked', async (t) => {
   const { app } = await build(t, { CLEANUP_MIN_AGE_SECONDS: 600 })
   const cleanup = (options: { payload?: string | Record<string, unknown>, headers?: Record<string, string> } = {}) =>
