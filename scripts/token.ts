@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../config.js'
 import { loadOrCreateJwtSecret } from '../services/auth/jwt-secret.js'
+import { prepareDataDir } from '../services/data-dir.js'
 import { signUserToken } from '../services/auth/sign-user-token.js'
 import { parseDuration } from '../services/lifecycle/duration.js'
 import { parseCommandOptions } from './cli-options.js'
@@ -25,6 +26,12 @@ async function main () {
   let secret = config.AUTH_JWT_SECRET
   if (secret === undefined) {
     if (!config.embeddedStorage || config.MONGODB_URL !== undefined) fail('Set AUTH_JWT_SECRET (or AUTH_JWKS_URL) to use user tokens outside the embedded setup')
+    try {
+      prepareDataDir(config.DATA_DIR)
+    } catch (err) {
+      if (err instanceof ConfigError) fail(err.message)
+      throw err
+    }
     secret = loadOrCreateJwtSecret(config.DATA_DIR)
   }
   console.log(await signUserToken({

@@ -37,3 +37,13 @@ t.test('npm run token answers --help and mistakes with its usage, not a stack tr
     t.notMatch(result.out, /^\s+at /m, 'no stack trace')
   }
 })
+
+t.test('a DATA_DIR that cannot hold the secret gets one line naming it, not a hang or a stack trace', async (t) => {
+  const dataDirs = ['/dev/null/data', ...(process.platform === 'linux' ? ['/proc/no-such-dir/data'] : [])]
+  for (const dataDir of dataDirs) {
+    const failed = await token(dataDir, '--user', 'alice').then(() => null, (err: { code: number, stderr: string }) => err)
+    t.equal(failed?.code, 1, dataDir)
+    t.match(failed?.stderr, new RegExp(`DATA_DIR ${dataDir} cannot be used as a writable directory`))
+    t.notMatch(failed?.stderr, /^\s+at /m, 'no stack trace')
+  }
+})
