@@ -52,14 +52,16 @@ function accessDenied (response: http.ServerResponse) {
  */
 export async function startEmbeddedS3 (options: EmbeddedS3Options): Promise<EmbeddedS3> {
   fs.mkdirSync(options.directory, { recursive: true })
-  await removeStalePartials(options.directory)
+  const partialDirectory = `${options.directory}-partial`
+  fs.mkdirSync(partialDirectory, { recursive: true })
+  await removeStalePartials(partialDirectory)
   const s3rver = new S3rver({
     directory: options.directory,
     silent: true,
     configureBuckets: [{ name: options.bucket, configs: [corsXml(options.corsOrigins)] }]
   })
   await s3rver.configureBuckets()
-  writeObjectsWhole(s3rver)
+  writeObjectsWhole(s3rver, partialDirectory)
   const acls = openAclRegistry(path.join(options.directory, 'object-acls.sqlite'))
   trackObjectAcls(s3rver, acls)
   const handle = s3rver.callback()

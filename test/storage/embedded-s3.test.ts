@@ -232,10 +232,10 @@ t.test('a presigned PUT carrying an x-amz header it did not sign is refused: no 
 
 t.test('a write cut off by a crash leaves a file that the next start deletes, once it is surely not being written', async (t) => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'render-storage-'))
-  const objects = path.join(dataDir, 's3', 'renders', 'dev', 'uploads')
-  fs.mkdirSync(objects, { recursive: true })
-  const stale = path.join(objects, 'crashed.mp3._S3rver_object.0b0e.partial')
-  const recent = path.join(objects, 'writing.mp3._S3rver_object.1c1f.partial')
+  const partials = path.join(dataDir, 's3-partial')
+  fs.mkdirSync(partials, { recursive: true })
+  const stale = path.join(partials, '0b0e.partial')
+  const recent = path.join(partials, '1c1f.partial')
   fs.writeFileSync(stale, 'bytes of a write the crash cut off')
   fs.writeFileSync(recent, 'bytes of a write that may still be going on')
   const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000)
