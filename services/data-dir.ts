@@ -15,11 +15,20 @@ export function prepareDataDir (dataDir: string): void {
     existing = path.dirname(existing)
   }
   try {
-    if (!fs.statSync(existing).isDirectory()) throw Object.assign(new Error(`${existing} is not a directory`), { code: 'ENOTDIR' })
-    for (const level of missing) fs.mkdirSync(level)
+    for (const level of missing) makeDirectory(level)
+    if (!fs.statSync(dataDir).isDirectory()) throw Object.assign(new Error(`${dataDir} is not a directory`), { code: 'ENOTDIR' })
     fs.accessSync(dataDir, fs.constants.W_OK)
   } catch (err) {
     const { code, message } = err as NodeJS.ErrnoException
     throw new ConfigError(`Cannot start: DATA_DIR ${dataDir} cannot be used as a writable directory (${code ?? message}). Set DATA_DIR to a folder this user may write, e.g. DATA_DIR=./data`)
+  }
+}
+
+/** Another process starting on the same fresh DATA_DIR may make a level first; that is fine. */
+function makeDirectory (directory: string) {
+  try {
+    fs.mkdirSync(directory)
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
   }
 }
