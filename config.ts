@@ -6,6 +6,8 @@ import envSchema from 'env-schema'
 import { Type, type Static } from 'typebox'
 import { corsOrigins } from './services/storage/cors-origins.js'
 
+export const DEFAULT_DATA_DIR = './data'
+
 const ConfigSchema = Type.Object({
   HOST: Type.String({ default: '127.0.0.1' }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -14,7 +16,7 @@ const ConfigSchema = Type.Object({
     { default: 'info' }
   ),
   ENV: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]*$', default: 'dev', description: 'lower-case letters, digits, - and _ (it prefixes every key)' }),
-  DATA_DIR: Type.String({ minLength: 1, default: './data' }),
+  DATA_DIR: Type.String({ minLength: 1, default: DEFAULT_DATA_DIR }),
   API_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   ADMIN_TOKEN: Type.Optional(Type.String({ minLength: 16 })),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16 })),

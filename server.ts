@@ -3,7 +3,7 @@ import Fastify from 'fastify'
 import fp from 'fastify-plugin'
 import closeWithGrace from 'close-with-grace'
 import renderServiceApp from './app.js'
-import { ConfigError, loadConfig, type AppConfig } from './config.js'
+import { ConfigError, DEFAULT_DATA_DIR, loadConfig, type AppConfig } from './config.js'
 import { serverOptions } from './services/http/server-options.js'
 import { StorageConfigError, StorageUnavailableError } from './services/errors.js'
 
@@ -99,7 +99,7 @@ function userTokenSource (config: AppConfig, jwtSecretUnset: boolean) {
   if (config.AUTH_JWT_SECRET === undefined) return 'off (set AUTH_JWT_SECRET or AUTH_JWKS_URL)'
   const where = jwtSecretUnset ? `secret generated in ${config.DATA_DIR}/jwt-secret` : 'AUTH_JWT_SECRET'
   // The command reads the secret where this service keeps it only when it is given the same folder.
-  const dataDir = config.DATA_DIR === path.resolve('data') ? '' : `DATA_DIR=${path.relative(process.cwd(), config.DATA_DIR) || '.'} `
+  const dataDir = config.DATA_DIR === path.resolve(DEFAULT_DATA_DIR) ? '' : `DATA_DIR=${path.relative(process.cwd(), config.DATA_DIR) || '.'} `
   return `HS256 (${where}); get one with: ${dataDir}npm run token -- --user alice [--ttl 1h]`
 }
 
